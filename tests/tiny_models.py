@@ -1,0 +1,122 @@
+"""Tiny, seeded, real diffusers models for tests (seconds to build, CPU, fp32).
+
+Every factory seeds torch before building, so two calls give identical weights. Sizes follow
+diffusers' own `get_dummy_components` style: the real classes at toy widths.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _seed(seed: int) -> None:
+    torch.manual_seed(seed)
+
+
+def tiny_unet2d(seed: int = 0, sample_size: int = 16) -> nn.Module:
+    """Pixel-space `UNet2DModel`: 3 channels in/out, widths (8, 16), attention at the coarsest level."""
+    from diffusers import UNet2DModel
+
+    _seed(seed)
+    return UNet2DModel(
+        sample_size=sample_size,
+        in_channels=3,
+        out_channels=3,
+        layers_per_block=1,
+        block_out_channels=(8, 16),
+        down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=4,
+        attention_head_dim=8,
+    ).eval()
+
+
+def tiny_unet_condition(variant: str = "sd2", seed: int = 0, sample_size: int = 8) -> nn.Module:
+    """`UNet2DConditionModel` shaped like SD2 (`variant="sd2"`) or SDXL (`"sdxl"`, text_time embedding)."""
+    from diffusers import UNet2DConditionModel
+
+    _seed(seed)
+    common = dict(
+        sample_size=sample_size,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=1,
+        block_out_channels=(8, 16),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=4,
+        cross_attention_dim=12,
+        attention_head_dim=(2, 4),
+    )
+    if variant == "sd2":
+        return UNet2DConditionModel(**common, use_linear_projection=True).eval()
+    if variant == "sdxl":
+        return UNet2DConditionModel(
+            **common,
+            use_linear_projection=True,
+            transformer_layers_per_block=(1, 2),
+            addition_embed_type="text_time",
+            addition_time_embed_dim=4,
+            projection_class_embeddings_input_dim=4 * 6 + 12,
+        ).eval()
+    raise ValueError(f"Unknown UNet variant {variant!r}; expected 'sd2' or 'sdxl'.")
+
+
+def tiny_sd3(seed: int = 0, sample_size: int = 8) -> nn.Module:
+    """`SD3Transformer2DModel` with 2 joint blocks, 2 heads of 8, 4 latent channels."""
+    from diffusers import SD3Transformer2DModel
+
+    _seed(seed)
+    return SD3Transformer2DModel(
+        sample_size=sample_size,
+        patch_size=2,
+        in_channels=4,
+        out_channels=4,
+        num_layers=2,
+        attention_head_dim=8,
+        num_attention_heads=2,
+        joint_attention_dim=12,
+        caption_projection_dim=16,
+        pooled_projection_dim=10,
+        pos_embed_max_size=16,
+    ).eval()
+
+
+def tiny_flux(seed: int = 0) -> nn.Module:
+    """`FluxTransformer2DModel` with 1 double and 1 single block, 2 heads of 8, 4 packed channels."""
+    from diffusers import FluxTransformer2DModel
+
+    _seed(seed)
+    return FluxTransformer2DModel(
+        patch_size=1,
+        in_channels=4,
+        out_channels=4,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=8,
+        num_attention_heads=2,
+        joint_attention_dim=12,
+        pooled_projection_dim=10,
+        guidance_embeds=False,
+        axes_dims_rope=(2, 2, 4),
+    ).eval()
+
+
+class TinyMLP(nn.Module):
+    """Two linear layers around a GELU."""
+
+    def __init__(self, width: int = 8) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(width, 2 * width)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(2 * width, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def tiny_mlp(seed: int = 0, width: int = 8) -> nn.Module:
+    """A two-layer MLP over the last dimension ([batch, tokens, width] -> same shape)."""
+    _seed(seed)
+    return TinyMLP(width).eval()
