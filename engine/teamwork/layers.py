@@ -95,6 +95,15 @@ def team_offset_first(
     return torch.baddbmm(y, up.transpose(1, 2), h)
 
 
+def _like(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """`out` in the dtype and memory layout of the base output `y` (later kernels, and so the
+    exact floating-point results, depend on the layout)."""
+    out = out.to(y.dtype)
+    if out.stride() == y.stride():
+        return out
+    return torch.empty_like(y).copy_(out)
+
+
 class TeamworkLayerMixin:
     """Shared by the adapter layers: the adapter module, the team handle, the batch check."""
 
@@ -146,7 +155,7 @@ class TeamworkLinear(nn.Linear, TeamworkLayerMixin):
         x3 = input.reshape(input.shape[0], -1, input.shape[-1]).to(dtype)
         y3 = y.reshape(y.shape[0], -1, y.shape[-1]).to(dtype)
         out = team_offset_last(y3, x3, self.adapter, selection, self.communicate)
-        return out.reshape(y.shape).to(y.dtype)
+        return _like(out.view(y.shape), y)
 
 
 class TeamworkConv2d(nn.Conv2d, TeamworkLayerMixin):
@@ -169,10 +178,17 @@ class TeamworkConv2d(nn.Conv2d, TeamworkLayerMixin):
             )
         selection = self._selection(input.shape[0])
         dtype = self.adapter.down.dtype
-        x3 = input.reshape(input.shape[0], input.shape[1], -1).to(dtype)
-        y3 = y.reshape(y.shape[0], y.shape[1], -1).to(dtype)
+        b, m, height, width = y.shape
+        if y.is_contiguous(memory_format=torch.channels_last) and not y.is_contiguous():
+            # keep the base's channels-last layout (oneDNN convs pick it): pixels as tokens
+            x3 = input.permute(0, 2, 3, 1).reshape(b, height * width, -1).to(dtype)
+            y3 = y.permute(0, 2, 3, 1).reshape(b, height * width, m).to(dtype)
+            out = team_offset_last(y3, x3, self.adapter, selection, self.communicate)
+            return _like(out.view(b, height, width, m).permute(0, 3, 1, 2), y)
+        x3 = input.reshape(b, input.shape[1], -1).to(dtype)
+        y3 = y.reshape(b, m, -1).to(dtype)
         out = team_offset_first(y3, x3, self.adapter, selection, self.communicate)
-        return out.reshape(y.shape).to(y.dtype)
+        return _like(out.view(y.shape), y)
 
 
 # The dispatch list: each factory returns an adapted layer for modules it handles, else None.
