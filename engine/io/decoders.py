@@ -45,10 +45,7 @@ def check_size(width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
         raise DecodeFailure(f"the header gives an impossible size of {width}x{height} pixels")
     if width * height > max_pixels:
-        raise DecodeFailure(
-            f"it is {width}x{height} pixels, more than the limit of {max_pixels:,} pixels "
-            "(raise --max-pixels if this is intended)"
-        )
+        raise DecodeFailure(f"it is {width}x{height} pixels, more than the limit of {max_pixels:,} pixels")
 
 
 # ----------------------------------------------------------------------------- Pillow
@@ -117,8 +114,10 @@ def decode_pillow(path: Path, fmt: str, head: bytes, max_pixels: int) -> Decoded
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             img = Image.open(path, formats=[_PIL_FORMATS[fmt]])
-        except Image.DecompressionBombError as error:
-            raise DecodeFailure(f"its dimensions exceed the safety limit ({error})") from None
+        except Image.DecompressionBombError:
+            raise DecodeFailure(
+                f"its header claims more than {max_pixels:,} pixels (a possible decompression bomb)"
+            ) from None
         except Image.UnidentifiedImageError:
             raise DecodeFailure(f"its content is not a valid {fmt} image") from None
         with img:
@@ -183,10 +182,14 @@ def _cv2() -> Any:
 def _imdecode(path: Path, flags: int) -> np.ndarray:
     cv2 = _cv2()
     data = np.fromfile(path, dtype=np.uint8)
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # we report errors ourselves
     try:
         array = cv2.imdecode(data, flags)
-    except cv2.error as error:
-        raise DecodeFailure(f"the decoder rejected it ({str(error).strip().splitlines()[-1]})") from None
+    except cv2.error:
+        raise DecodeFailure("the file is truncated or corrupt") from None
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if array is None:
         raise DecodeFailure("the file is truncated or corrupt")
     return array
@@ -268,9 +271,10 @@ def decode_exr(path: Path, max_pixels: int) -> Decoded:
 
     try:
         with OpenEXR.File(str(path), header_only=True) as handle:
-            header = handle.header()
-        (x0, y0), (x1, y1) = header["dataWindow"]
-        check_size(int(x1) - int(x0) + 1, int(y1) - int(y0) + 1, max_pixels)
+            header = handle.header()  # a live view: read what we need before the file closes
+            (x0, y0), (x1, y1) = (tuple(int(v) for v in corner) for corner in header["dataWindow"])
+            has_chromaticities = "chromaticities" in header
+        check_size(x1 - x0 + 1, y1 - y0 + 1, max_pixels)
         with OpenEXR.File(str(path), separate_channels=True) as handle:
             channels = handle.channels()
             names, alpha_name = _exr_rgb_names(list(channels))
@@ -284,6 +288,6 @@ def decode_exr(path: Path, max_pixels: int) -> Decoded:
     bits = 16 if planes[0].dtype == np.float16 else 32
     rgb = np.stack([plane.astype(np.float32) for plane in planes], axis=-1)
     notes = []
-    if "chromaticities" in header:
+    if has_chromaticities:
         notes.append("its chromaticities were ignored; Rec.709/sRGB primaries were assumed")
     return Decoded(rgb, alpha, bits, "linear", "linear", warnings=notes)

@@ -11,7 +11,7 @@ import numpy as np
 
 from engine.io import colour
 from engine.io import exif as ex
-from engine.io.decoders import Decoded, DecodeFailure, decode_cv2, decode_exr, decode_hdr, decode_pillow
+from engine.io.decoders import Decoded, DecodeFailure, decode_exr, decode_hdr, decode_pillow
 from engine.io.errors import ImageReadError
 from engine.io.image import ImageData
 from engine.io.sniff import HEAD_BYTES, format_for_extension, sniff
@@ -58,14 +58,8 @@ def _decode(path: Path, fmt: str, head: bytes, max_pixels: int) -> Decoded:
         text = str(error).lower()
         if "truncated" in text or isinstance(error, EOFError):
             raise DecodeFailure("the file is truncated") from None
-        # Pillow gave up: OpenCV sometimes decodes what Pillow will not (and vice versa).
-        log.debug("Pillow could not decode %s (%s); trying OpenCV", path, error)
-        try:
-            decoded = decode_cv2(path, fmt)
-        except DecodeFailure:
-            raise DecodeFailure(f"the {fmt} data is corrupt ({type(error).__name__}: {error})") from None
-        decoded.warnings.append("it was decoded by the fallback decoder; metadata was ignored")
-        return decoded
+        log.debug("Pillow could not decode %s", path, exc_info=True)
+        raise DecodeFailure(f"the {fmt} data is corrupt ({error})") from None
 
 
 def _linearise(decoded: Decoded) -> np.ndarray:
