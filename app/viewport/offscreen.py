@@ -14,6 +14,7 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from app.viewport.camera import camera_pose
 from app.viewport.renderer import ViewportRenderer
 from app.viewport.settings import ViewportSettings
 
@@ -53,6 +54,25 @@ def standalone_renderer() -> ViewportRenderer:
     log.info("viewport: offscreen context %s", ctx.info.get("GL_RENDERER", "?"))
     _state["renderer"] = renderer
     return renderer
+
+
+def _framebuffer(ctx: moderngl.Context, size: tuple[int, int]) -> moderngl.Framebuffer:
+    """A float RGBA + depth framebuffer of ``size``, kept for the next call of the same size."""
+    cached = _state.get("fbo")
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    if cached is not None:
+        for obj in cached[1:]:
+            obj.release()
+    colour = ctx.texture(size, 4, dtype="f4")
+    depth = ctx.depth_renderbuffer(size)
+    fbo = ctx.framebuffer(color_attachments=[colour], depth_attachment=depth)
+    # Mesa flags GL_INVALID_OPERATION while moderngl probes a surfaceless context's default
+    # framebuffer during creation; the new framebuffer itself is complete. Clear the flag so that
+    # callers checking ctx.error see only their own errors.
+    _ = ctx.error
+    _state["fbo"] = (size, fbo, colour, depth)
+    return fbo
 
 
 def gl_available() -> bool:
@@ -97,21 +117,13 @@ def render_offscreen(
         width, height = int(width), int(height)
         photo = chosen.camera == "photo"
         renderer.set_exact_texels(photo and (width, height) == renderer.map_size and chosen.tiling == 1)
-        ctx = renderer.ctx
-        colour = ctx.texture((width, height), 4, dtype="f4")
-        depth = ctx.depth_renderbuffer((width, height))
-        fbo = ctx.framebuffer(color_attachments=[colour], depth_attachment=depth)
+        fbo = _framebuffer(renderer.ctx, (width, height))
         try:
             # the photo framing stretches the [-1,1]^2 plane over the whole image, like the engine
-            from app.viewport.camera import camera_pose
-
             pose = camera_pose(chosen, 1.0 if photo else width / height)
             renderer.render(chosen, fbo, (width, height), linear_output=not display, pose=pose)
             data = fbo.read(components=3, dtype="f4")
         finally:
-            fbo.release()
-            depth.release()
-            colour.release()
             renderer.set_exact_texels(False)
     image = np.frombuffer(data, np.float32).reshape(height, width, 3)
     return np.ascontiguousarray(image[::-1])
