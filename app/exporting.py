@@ -1,0 +1,133 @@
+"""What the export dialog and the batch queue write (Qt-free): dialog choices -> ``engine.export``.
+
+The naming template names the material (its folder and the preset's file prefix) with the tokens
+``{photo}`` (file name without extension), ``{task}``, ``{preset}`` and ``{date}`` (YYYY-MM-DD).
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PRESETS = {
+    "gltf": "glTF 2.0 (metal/rough, OpenGL normals)",
+    "unreal": "Unreal Engine (DirectX normals, packed ORM)",
+    "unity-hdrp": "Unity HDRP (mask map, OpenGL normals)",
+    "unity-urp": "Unity URP (metallic/smoothness)",
+    "blender": "Blender (Principled BSDF)",
+    "substance": "Substance naming",
+    "raw": "Raw maps (engine conventions)",
+}
+FILE_TYPES = {"png": "PNG", "tif": "TIFF", "exr": "OpenEXR"}
+BIT_DEPTHS = {"png": (8, 16), "tif": (16,), "exr": (16, 32)}
+RESOLUTIONS = (0, 512, 1024, 2048, 4096)
+TOKENS = ("photo", "task", "preset", "date")
+
+
+class ExportError(Exception):
+    """Exporting failed; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class ExportChoice:
+    preset: str = "gltf"
+    resolution: int = 0  # 0 = as estimated
+    bit_depth: int = 16
+    file_type: str = "png"
+    naming: str = "{photo}_{preset}"
+    folder: str = ""
+
+    @property
+    def fmt(self) -> str:
+        """The engine's format name: png8, png16, tif16, exr16, exr32."""
+        depths = BIT_DEPTHS.get(self.file_type)
+        if depths is None:
+            raise ExportError(f"Unknown file type {self.file_type!r}.")
+        depth = self.bit_depth if self.bit_depth in depths else depths[-1]
+        return f"{self.file_type}{depth}"
+
+    def material_name(self, photo: str, task: str, today: datetime.date | None = None) -> str:
+        today = today or datetime.date.today()
+        try:
+            name = self.naming.format(photo=Path(photo).stem, task=task, preset=self.preset,
+                                      date=today.isoformat())
+        except (KeyError, IndexError, ValueError) as error:
+            raise ExportError(
+                f"The naming template {self.naming!r} is invalid; use {', '.join('{'+t+'}' for t in TOKENS)}."
+            ) from error
+        name = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
+        if not name:
+            raise ExportError("The naming template gives an empty name.")
+        return name
+
+    def target(self, photo: str, task: str) -> Path:
+        if not self.folder:
+            raise ExportError("Choose a target folder for the export.")
+        return Path(self.folder) / self.material_name(photo, task)
+
+
+def existing_files(target: Path) -> list[Path]:
+    """Files an export to ``target`` would replace (shown in the overwrite confirmation)."""
+    if not target.exists():
+        return []
+    return sorted(p for p in target.iterdir() if p.is_file())
+
+
+def resize_maps(maps: dict[str, np.ndarray], longest: int) -> dict[str, np.ndarray]:
+    if not longest:
+        return maps
+    out = {}
+    for name, array in maps.items():
+        h, w = array.shape[:2]
+        scale = longest / max(h, w)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        resized = cv2.resize(np.ascontiguousarray(array, dtype=np.float32), size, interpolation=interp)
+        if resized.ndim == 2:
+            resized = resized[..., None]
+        if name in ("normals", "normal"):
+            resized /= np.maximum(np.linalg.norm(resized, axis=2, keepdims=True), 1e-6)
+        out[name] = resized
+    return out
+
+
+def export_maps(maps: dict[str, np.ndarray], choice: ExportChoice, photo: str, task: str,
+                overwrite: bool = False) -> Path:
+    """Write one texture set; returns its folder. Raises ``ExportError`` with one sentence."""
+    target = choice.target(photo, task)
+    if existing_files(target) and not overwrite:
+        raise ExportError(f"{target} already holds files; confirm to overwrite them.")
+    try:
+        from engine import export as engine_export
+    except ImportError as error:  # pragma: no cover - engine always ships export
+        raise ExportError("The export module is missing from this build.") from error
+    try:
+        export_material = getattr(engine_export, "export_material", None)
+        if export_material is not None:
+            kwargs = {"name": target.name, "fmt": choice.fmt, "resolution": choice.resolution or None,
+                      "overwrite": True}
+            accepted = inspect.signature(export_material).parameters
+            kwargs = {k: v for k, v in kwargs.items() if k in accepted}
+            if "resolution" not in accepted:
+                maps = resize_maps(maps, choice.resolution)
+            export_material(maps, choice.preset, target, **kwargs)
+        elif choice.preset == "raw":
+            engine_export.write_raw(resize_maps(maps, choice.resolution), target, fmt=choice.fmt)
+        else:
+            raise ExportError(f"The {choice.preset} preset is not available in this build yet; use Raw.")
+    except ExportError:
+        raise
+    except (OSError, ValueError, KeyError) as error:
+        log.exception("export to %s failed", target)
+        raise ExportError(f"Export to {target} failed: {error}") from error
+    log.info("exported %s with the %s preset to %s", photo, choice.preset, target)
+    return target

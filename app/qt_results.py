@@ -1,0 +1,156 @@
+"""The results panel: the photo and every estimated map side by side, each in a pyqtgraph ImageView
+(zoom/pan, histogram and levels), one channel selector for all, and synced zoom/pan."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.map_display import CHANNELS, display_values, ordered, select_channel, title
+from app.session import Session
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+PREVIEW_MAX = 1024
+
+
+class MapView(QWidget):
+    """One titled ImageView."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.label = QLabel(title(name))
+        self.label.setStyleSheet("font-weight: 600;")
+        self.view = pg.ImageView()
+        self.view.ui.roiBtn.hide()
+        self.view.ui.menuBtn.hide()
+        self.view.getView().setBackgroundColor("#1a1c20")
+        self.view.setToolTip(f"{title(name)}: scroll to zoom, drag to pan; drag the histogram's handles "
+                             "to change the displayed levels.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        layout.addWidget(self.view, 1)
+        self.values = None
+
+    def set_values(self, values, channel: str) -> None:
+        self.values = values
+        self.show_channel(channel)
+
+    def show_channel(self, channel: str) -> None:
+        if self.values is None:
+            return
+        image = select_channel(self.values, channel)
+        self.view.setImage(image, autoRange=False, autoLevels=False, levels=(0.0, 1.0),
+                           autoHistogramRange=False)
+        self.view.getHistogramWidget().setHistogramRange(0.0, 1.0)
+
+
+class QtResultsPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.views: dict[str, MapView] = {}
+        self._shown: tuple | None = None
+
+        self.channel = QComboBox()
+        self.channel.addItems(list(CHANNELS))
+        self.channel.setToolTip("Show all colour channels or a single one (greyscale) in every view.")
+        self.sync = QCheckBox("Sync zoom")
+        self.sync.setChecked(True)
+        self.sync.setToolTip("Zoom and pan all views together to compare the same spot in every map.")
+        self.show_photo = QCheckBox("Show photo")
+        self.show_photo.setChecked(True)
+        self.show_photo.setToolTip("Show the (rectified) input photo next to the maps.")
+        self.info = QLabel()
+        self.info.setObjectName("hint")
+        self.empty = QLabel("No results yet. Select a photo and press Run (Ctrl+R); the maps appear here.")
+        self.empty.setObjectName("hint")
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Channel"))
+        bar.addWidget(self.channel)
+        bar.addWidget(self.sync)
+        bar.addWidget(self.show_photo)
+        bar.addStretch(1)
+        bar.addWidget(self.info)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.empty)
+        layout.addLayout(self.grid, 1)
+
+        self.channel.currentTextChanged.connect(self._channel_changed)
+        self.sync.toggled.connect(lambda _: self._link())
+        self.show_photo.toggled.connect(lambda _: self.refresh(force=True))
+        self._subs = [
+            session.subscribe("current_changed", lambda _pid: self.refresh()),
+            session.subscribe("photo_changed", lambda pid: pid == session.current_id and self.refresh()),
+        ]
+        self.refresh()
+
+    def close_subscriptions(self) -> None:
+        for unsubscribe in self._subs:
+            unsubscribe()
+        self._subs = []
+
+    def map_names(self) -> list[str]:
+        return [n for n in self.views if n != "photo"]
+
+    def refresh(self, force: bool = False) -> None:
+        photo = self.session.current
+        result = photo.result if photo else None
+        key = (photo.id if photo else None, id(result), photo.rectification if photo else None)
+        if key == self._shown and not force:
+            return
+        self._shown = key
+        for view in self.views.values():
+            self.grid.removeWidget(view)
+            view.deleteLater()
+        self.views = {}
+        self.empty.setVisible(result is None)
+        if result is None:
+            self.info.setText("")
+            return
+        arrays = dict(result.maps)
+        if self.show_photo.isChecked():
+            arrays["photo"] = photo.prepared()
+        names = ordered(arrays)
+        columns = 3 if len(names) > 4 else 2
+        for index, name in enumerate(names):
+            array = arrays[name]
+            step = max(1, -(-max(array.shape[:2]) // PREVIEW_MAX))
+            view = MapView(name)
+            view.set_values(display_values(name, array[::step, ::step]), self.channel.currentText())
+            self.grid.addWidget(view, index // columns, index % columns)
+            self.views[name] = view
+        first = next(iter(self.views.values()))
+        first.view.getView().autoRange(padding=0.02)
+        self._link()
+        h, w = next(iter(result.maps.values())).shape[:2]
+        self.info.setText(f"{result.task} · {w}×{h} px · {result.seconds:.1f} s"
+                          + (f" · {'; '.join(result.warnings)}" if result.warnings else ""))
+
+    def _channel_changed(self, channel: str) -> None:
+        for view in self.views.values():
+            view.show_channel(channel)
+
+    def _link(self) -> None:
+        views = [v.view.getView() for v in self.views.values()]
+        if not views:
+            return
+        master = views[0]
+        for other in views[1:]:
+            other.setXLink(master if self.sync.isChecked() else None)
+            other.setYLink(master if self.sync.isChecked() else None)
