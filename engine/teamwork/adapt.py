@@ -157,7 +157,7 @@ def adapt(
         generator = torch.Generator().manual_seed(seed)
     for path in targets:
         base = modules[path]
-        device = next(base.parameters()).device
+        device = next((p.device for p in base.parameters()), None)
         use_bias = config.use_bias if groups is None else "bias" in groups[path]
         layer = None
         for factory in LAYER_FACTORIES:
