@@ -55,7 +55,9 @@ def _call_sd3(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def _call_flux(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     b, tokens = x.shape[:2]
-    ids = torch.stack(torch.meshgrid(torch.zeros(1), torch.arange(4.0), torch.arange(tokens / 4), indexing="ij"))
+    ids = torch.stack(
+        torch.meshgrid(torch.zeros(1), torch.arange(4.0), torch.arange(tokens / 4), indexing="ij")
+    )
     return model(
         hidden_states=x,
         encoder_hidden_states=torch.ones(b, 3, 12) * 0.1,
@@ -69,16 +71,46 @@ def _call_flux(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 FAMILIES = {
     f.name: f
     for f in (
-        Family("pixel", "pixel", tiny_models.tiny_unet2d, lambda b, s: torch.randn(b, 3, 16, 16, generator=_gen(s)),
-               _call_pixel, 29),
-        Family("sd2", "SD2", lambda: tiny_models.tiny_unet_condition("sd2"),
-               lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)), _call_unet, 35),
-        Family("sdxl", "SDXL", lambda: tiny_models.tiny_unet_condition("sdxl"),
-               lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)), _call_sdxl, 53),
-        Family("sd3", "SD3", tiny_models.tiny_sd3, lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)),
-               _call_sd3, 14),
-        Family("flux", "FLUX", tiny_models.tiny_flux, lambda b, s: torch.randn(b, 16, 4, generator=_gen(s)),
-               _call_flux, 13),
+        Family(
+            "pixel",
+            "pixel",
+            tiny_models.tiny_unet2d,
+            lambda b, s: torch.randn(b, 3, 16, 16, generator=_gen(s)),
+            _call_pixel,
+            29,
+        ),
+        Family(
+            "sd2",
+            "SD2",
+            lambda: tiny_models.tiny_unet_condition("sd2"),
+            lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)),
+            _call_unet,
+            35,
+        ),
+        Family(
+            "sdxl",
+            "SDXL",
+            lambda: tiny_models.tiny_unet_condition("sdxl"),
+            lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)),
+            _call_sdxl,
+            53,
+        ),
+        Family(
+            "sd3",
+            "SD3",
+            tiny_models.tiny_sd3,
+            lambda b, s: torch.randn(b, 4, 8, 8, generator=_gen(s)),
+            _call_sd3,
+            14,
+        ),
+        Family(
+            "flux",
+            "FLUX",
+            tiny_models.tiny_flux,
+            lambda b, s: torch.randn(b, 16, 4, generator=_gen(s)),
+            _call_flux,
+            13,
+        ),
     )
 }
 

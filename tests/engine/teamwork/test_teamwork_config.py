@@ -24,8 +24,16 @@ def test_other_validation():
 
 
 def test_metadata_strings_are_the_official_ones():
-    cfg = TeamworkConfig(TEAM, lora_rank=16, profile="SD3", lora_communication=False, use_bias=True,
-                         base_model="org/sd3", title="My team", resolution="512x512")
+    cfg = TeamworkConfig(
+        TEAM,
+        lora_rank=16,
+        profile="SD3",
+        lora_communication=False,
+        use_bias=True,
+        base_model="org/sd3",
+        title="My team",
+        resolution="512x512",
+    )
     meta = cfg.to_metadata()
     assert meta["modelspec.type"] == "teamwork"
     assert meta["modelspec.sai_model_spec"] == "1.0.0"
@@ -44,9 +52,16 @@ def test_metadata_strings_are_the_official_ones():
 
 
 def test_from_metadata_any_case_bools_and_unknown_keys():
-    meta = {"modelspec.type": "teamwork", "teamwork.teammates": "image.in,albedo.out", "teamwork.lora_rank": "8",
-            "teamwork.profile": "SDXL", "teamwork.lora_communication": "FALSE", "teamwork.use_bias": "true",
-            "teamwork.attn_allow": "11;11", "teamwork.future_thing": "x"}
+    meta = {
+        "modelspec.type": "teamwork",
+        "teamwork.teammates": "image.in,albedo.out",
+        "teamwork.lora_rank": "8",
+        "teamwork.profile": "SDXL",
+        "teamwork.lora_communication": "FALSE",
+        "teamwork.use_bias": "true",
+        "teamwork.attn_allow": "11;11",
+        "teamwork.future_thing": "x",
+    }
     cfg = TeamworkConfig.from_metadata(meta)
     assert cfg.teammates == ("image.in", "albedo.out")
     assert cfg.lora_rank == 8 and cfg.profile == "SDXL"
@@ -60,7 +75,11 @@ def test_from_metadata_any_case_bools_and_unknown_keys():
 def test_rows_helper_and_index():
     cfg = TeamworkConfig(TEAM)
     assert cfg.rows(2, ["image.in", "normals.out"]) == [
-        (0, "image.in"), (0, "normals.out"), (1, "image.in"), (1, "normals.out")]
+        (0, "image.in"),
+        (0, "normals.out"),
+        (1, "image.in"),
+        (1, "normals.out"),
+    ]
     assert cfg.index("normals.out") == 2
     with pytest.raises(ValueError, match="Unknown teammate"):
         cfg.index("depth.out")

@@ -12,8 +12,15 @@ from tests import tiny_models
 TEAM = ("image.in", "halfway.in", "diffuse.out", "normals.out", "roughness.out")
 CFG = TeamworkConfig(TEAM, lora_rank=3)
 # mixed samples, partial teams, interleaved order (the generic gather/index_add path)
-MIXED = [(7, "diffuse.out"), (2, "image.in"), (7, "image.in"), (2, "normals.out"), (7, "roughness.out"),
-         (2, "halfway.in"), (5, "image.in")]
+MIXED = [
+    (7, "diffuse.out"),
+    (2, "image.in"),
+    (7, "image.in"),
+    (2, "normals.out"),
+    (7, "roughness.out"),
+    (2, "halfway.in"),
+    (5, "image.in"),
+]
 
 
 def reference_offset(x, adapter, rows, communicate):
@@ -51,8 +58,10 @@ def linear_model(communicate=True, bias=True):
 
 
 @pytest.mark.parametrize("communicate", [True, False])
-@pytest.mark.parametrize("rows", [MIXED, CFG.rows(2), CFG.rows(1, ["normals.out", "image.in"]),
-                                  CFG.rows(3, ["image.in", "diffuse.out"])])
+@pytest.mark.parametrize(
+    "rows",
+    [MIXED, CFG.rows(2), CFG.rows(1, ["normals.out", "image.in"]), CFG.rows(3, ["image.in", "diffuse.out"])],
+)
 @pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
 def test_linear_matches_formula(communicate, rows, shape):
     base, model = linear_model(communicate)
@@ -175,7 +184,10 @@ def test_clear_errors():
 def test_rows_are_per_thread():
     _, model = linear_model()
     jobs = [CFG.rows(2), MIXED, CFG.rows(1, ["image.in", "diffuse.out"])]
-    inputs = [torch.randn(len(rows), 16, 6, generator=torch.Generator().manual_seed(i)) for i, rows in enumerate(jobs)]
+    inputs = [
+        torch.randn(len(rows), 16, 6, generator=torch.Generator().manual_seed(i))
+        for i, rows in enumerate(jobs)
+    ]
     with torch.no_grad():
         expected = []
         for rows, x in zip(jobs, inputs, strict=True):
