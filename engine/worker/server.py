@@ -150,7 +150,7 @@ class WorkerServer:
     def run(self, message: p.LoadModel | p.Estimate | p.RunJob) -> None:
         job_id = message.job_id
         with self._lock:
-            if job_id in self._cancelled:
+            if job_id in self._cancelled or self._stopping.is_set():
                 self._cancelled.discard(job_id)
                 self.send(p.Error(job_id=job_id, message="cancelled", kind="cancelled"))
                 return
