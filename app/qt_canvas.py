@@ -211,9 +211,7 @@ class QtPhotoCanvas(QWidget):
     def _place_handles(self, rect: Rectification) -> None:
         h, w = self.session.current.pixels.shape[:2]
         for handle, (x, y) in zip(self.handles, rect.corners, strict=True):
-            handle.blockSignals(True)
             handle.setPos(QPointF(x * w, y * h))
-            handle.blockSignals(False)
         self.update_outline()
 
     def update_outline(self) -> None:
