@@ -1,0 +1,64 @@
+"""The Teamwork denoising loop shared by every family.
+
+The canvas holds, per sample, one latent per active teammate: inputs first, then outputs. At every
+step the input teammates get their *clean* latent and the same timestep as the outputs; only the
+outputs are stepped by the diffusers scheduler. With a :class:`TilePlan` the prediction is made tile
+by tile and blended before the (whole-canvas) scheduler step, so tiles agree at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import torch
+
+from engine.pipelines.tiling import TilePlan, chunks
+from engine.progress import CancelToken, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+Predict = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""``predict(x (N,T,C,h,w), t) -> (N,O,C,h,w)``: the model output for the O output teammates."""
+
+
+def denoise(
+    predict: Predict,
+    scheduler,
+    clean: torch.Tensor,
+    noise: torch.Tensor,
+    *,
+    tiles: TilePlan | None = None,
+    tile_batch: int = 4,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Run the scheduler's timesteps (already set) and return the clean output latents.
+
+    ``clean``: ``(S, I, C, h, w)`` input-teammate latents (I may be 0); ``noise``: ``(S, O, C, h, w)``.
+    Returns ``(S, O, C, h, w)`` float32. Raises :class:`engine.progress.Cancelled` between steps.
+    """
+    samples, outputs = noise.shape[:2]
+    latents = (noise.float() * scheduler.init_noise_sigma).flatten(0, 1)
+    clean = clean.float()
+    timesteps = scheduler.timesteps
+    total = len(timesteps)
+    for step, t in enumerate(timesteps):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        model_in = latents
+        if hasattr(scheduler, "scale_model_input"):
+            model_in = scheduler.scale_model_input(latents, t)
+        x = torch.cat([clean, model_in.unflatten(0, (samples, outputs))], dim=1)
+        if tiles is None:
+            prediction = predict(x, t)
+        else:
+            pieces = tiles.split(x)
+            parts = [predict(pieces[s], t) for s in chunks(len(pieces), tile_batch)]
+            prediction = tiles.merge(torch.cat(parts))
+        step_out = scheduler.step(prediction.flatten(0, 1).float(), t, latents, generator=generator)
+        latents = step_out.prev_sample
+        if progress is not None:
+            progress(step + 1, total)
+    return latents.unflatten(0, (samples, outputs))
