@@ -31,8 +31,14 @@ def image_stats(img) -> dict:
         return {"width": w, "height": h, "std": 0.0, "mean": [0, 0, 0]}
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h)
     arr = arr.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).astype(float)
-    return {"width": w, "height": h, "std": float(arr.std()), "mean": arr.mean(axis=(0, 1)).tolist(),
-            "left": float(arr[:, : w // 2].mean()), "right": float(arr[:, w // 2 :].mean())}
+    return {
+        "width": w,
+        "height": h,
+        "std": float(arr.std()),
+        "mean": arr.mean(axis=(0, 1)).tolist(),
+        "left": float(arr[:, : w // 2].mean()),
+        "right": float(arr[:, w // 2 :].mean()),
+    }
 
 
 def main() -> int:
@@ -50,7 +56,9 @@ def main() -> int:
     out: dict = {}
     win = QMainWindow()
     dock = QDockWidget("Viewport", win)
-    view = QtViewport(settings=ViewportSettings(camera="photo", lighting="point", light_position=(0.0, 0.0, 1.0)))
+    view = QtViewport(
+        settings=ViewportSettings(camera="photo", lighting="point", light_position=(0.0, 0.0, 1.0))
+    )
     changes: list = []
     view.settingsChanged.connect(changes.append)
     dock.setWidget(view)
@@ -58,30 +66,53 @@ def main() -> int:
     win.resize(420, 320)
     win.show()
     rng = np.random.default_rng(0)
-    maps = {"diffuse": np.full((32, 32, 3), 0.6, np.float32), "specular": np.full((32, 32, 3), 0.04, np.float32),
-            "roughness": np.full((32, 32, 1), 0.4, np.float32),
-            "normals": np.dstack([rng.normal(0, 0.05, (32, 32, 2)), np.ones((32, 32))]).astype(np.float32)}
+    maps = {
+        "diffuse": np.full((32, 32, 3), 0.6, np.float32),
+        "specular": np.full((32, 32, 3), 0.04, np.float32),
+        "roughness": np.full((32, 32, 1), 0.4, np.float32),
+        "normals": np.dstack([rng.normal(0, 0.05, (32, 32, 2)), np.ones((32, 32))]).astype(np.float32),
+    }
     view.set_maps(maps)
     pump(app)
     gl = view.gl_view
-    out["initial"] = {"init_count": gl.init_count, "frames": gl.frames, "fallback": view.using_fallback,
-                      "error": view.render_error, "image": image_stats(view.grab_image())}
+    out["initial"] = {
+        "init_count": gl.init_count,
+        "frames": gl.frames,
+        "fallback": view.using_fallback,
+        "error": view.render_error,
+        "image": image_stats(view.grab_image()),
+    }
 
     # drag the light to the left part of the plane: the left half gets brighter than the right
     w, h = gl.width(), gl.height()
-    for kind, pos in ((QEvent.Type.MouseButtonPress, QPointF(w * 0.2, h * 0.5)),
-                      (QEvent.Type.MouseMove, QPointF(w * 0.15, h * 0.5)),
-                      (QEvent.Type.MouseButtonRelease, QPointF(w * 0.15, h * 0.5))):
-        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
-        event = QMouseEvent(kind, pos, gl.mapToGlobal(pos), Qt.MouseButton.LeftButton, buttons,
-                            Qt.KeyboardModifier.NoModifier)
+    for kind, pos in (
+        (QEvent.Type.MouseButtonPress, QPointF(w * 0.2, h * 0.5)),
+        (QEvent.Type.MouseMove, QPointF(w * 0.15, h * 0.5)),
+        (QEvent.Type.MouseButtonRelease, QPointF(w * 0.15, h * 0.5)),
+    ):
+        buttons = (
+            Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+        )
+        event = QMouseEvent(
+            kind, pos, gl.mapToGlobal(pos), Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier
+        )
         QApplication.sendEvent(gl, event)
     pump(app, 0.2)
-    out["drag"] = {"light": list(view.settings.light_position), "signals": len(changes),
-                   "image": image_stats(view.grab_image())}
-    wheel = QWheelEvent(QPointF(w / 2, h / 2), gl.mapToGlobal(QPointF(w / 2, h / 2)), QPointF(0, 0).toPoint(),
-                        QPointF(0, 240).toPoint(), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
+    out["drag"] = {
+        "light": list(view.settings.light_position),
+        "signals": len(changes),
+        "image": image_stats(view.grab_image()),
+    }
+    wheel = QWheelEvent(
+        QPointF(w / 2, h / 2),
+        gl.mapToGlobal(QPointF(w / 2, h / 2)),
+        QPointF(0, 0).toPoint(),
+        QPointF(0, 240).toPoint(),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(gl, wheel)
     out["wheel"] = {"light": list(view.settings.light_position)}
 
@@ -99,8 +130,13 @@ def main() -> int:
     dock.setFloating(True)
     pump(app, 0.5)
     view.update_settings(shape="sphere", lighting="flash")
-    out["floated"] = {"init_before": before, "init_after": gl.init_count, "error": view.render_error,
-                      "image": image_stats(view.grab_image()), "fallback": view.using_fallback}
+    out["floated"] = {
+        "init_before": before,
+        "init_after": gl.init_count,
+        "error": view.render_error,
+        "image": image_stats(view.grab_image()),
+        "fallback": view.using_fallback,
+    }
     dock.setFloating(False)
     pump(app, 0.3)
     out["docked_again"] = {"init_after": gl.init_count, "image": image_stats(view.grab_image())}
@@ -117,8 +153,11 @@ def main() -> int:
     other.resize(300, 200)
     other.show()
     pump(app, 0.5)
-    out["fallback"] = {"using": other.using_fallback, "reason": other.fallback_reason,
-                       "image": image_stats(other.grab_image())}
+    out["fallback"] = {
+        "using": other.using_fallback,
+        "reason": other.fallback_reason,
+        "image": image_stats(other.grab_image()),
+    }
     print("PROBE-JSON " + json.dumps(out))
     win.close()
     other.close()
