@@ -17,9 +17,17 @@ from engine.worker.jobs import JobContext, JobOutput, job
 log = logging.getLogger(__name__)
 
 
-def _pipeline() -> Any:
-    from engine.pipelines import estimate as pipeline
+class PipelineNotAvailable(RuntimeError):
+    """The estimation pipeline module is missing from this build."""
 
+
+def _pipeline() -> Any:
+    try:
+        from engine.pipelines import estimate as pipeline
+    except ImportError as error:
+        if error.name not in ("engine.pipelines.estimate", "engine.pipelines"):
+            raise
+        raise PipelineNotAvailable("the estimation pipeline is not part of this build yet") from None
     return pipeline
 
 

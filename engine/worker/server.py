@@ -56,7 +56,7 @@ def user_message(error: BaseException, label: str) -> tuple[str, str]:
     """(one sentence for the user, error kind) for an exception raised by a job."""
     name = type(error).__name__
     text = (str(error).strip().splitlines() or [""])[0]
-    if name == "ModelNotAvailable":
+    if name in ("ModelNotAvailable", "PipelineNotAvailable"):
         return text or "the embedded model is not available in this build.", "model_not_available"
     where = f" while processing {label}" if label else ""
     if isinstance(error, MemoryError):
