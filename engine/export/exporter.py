@@ -178,7 +178,7 @@ def export_material(
     resolution: int | tuple[int, int] | str | None = None,
     overwrite: bool = False,
     *,
-    tileable: bool = True,
+    tileable: bool = False,
     ambient_occlusion: bool = True,
     normal: str | None = None,
     scenes: tuple[str, ...] | None = None,
@@ -191,8 +191,9 @@ def export_material(
 
     ``fmt`` overrides every texture's format (png8, png16, tif16, exr16, exr32; unbounded maps stay
     EXR); ``resolution`` is N (longer side), (W, H) or "WxH"; ``tileable`` picks periodic height
-    integration; ``normal`` overrides the preset's normal convention; ``scenes`` overrides its scene
-    files; ``template`` its naming template. Nothing is written unless everything succeeds; an
+    integration and AO (default: mirror-padded, right for maps that do not tile); ``normal``
+    overrides the preset's normal convention, ``scenes`` its scene files and ``template`` its
+    naming template. Nothing is written unless everything succeeds; an
     existing file of the same name is an error unless ``overwrite``. Raises ValueError for bad input
     and :class:`ExportError` when the file system refuses.
     """

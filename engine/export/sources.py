@@ -92,7 +92,7 @@ class SourceMaps:
 
     maps: dict[str, np.ndarray]
     normal_convention: str = "opengl"
-    periodic: bool = True
+    periodic: bool = False
     ambient_occlusion: bool = True
     ao_radius: int | None = None
     info: dict = field(default_factory=dict)

@@ -41,7 +41,7 @@ EXPECTED = {
 BITS = {"png8": 8, "png16": 16, "tif16": 16}
 
 
-def expected_planes(maps, periodic=True, ao=False):
+def expected_planes(maps, periodic=False, ao=False):
     base, metal = cv.specular_to_metallic(maps["diffuse"], maps["specular"])
     height = cv.height_from_normals(maps["normals"], periodic=periodic)
     height01 = (height - height.min()) / np.ptp(height)
@@ -68,6 +68,7 @@ def _file(out, name, map_, ext=".png"):
 def test_preset_files_hold_the_expected_conversion(tmp_path, material, preset):
     out = tmp_path / preset
     report = export_material(material, preset, out, name="mat", ambient_occlusion=False)
+    tiled = export_material(material, preset, tmp_path / "tiled", name="mat", tileable=True)
     planes = expected_planes(material)
     expected_files = {f"mat_{m}.png" for m in EXPECTED[preset]} | {"material.json"}
     assert {p.name for p in out.iterdir()} - {"mat.gltf", "mat.glb", "mat.mtlx"} == expected_files
@@ -86,6 +87,13 @@ def test_preset_files_hold_the_expected_conversion(tmp_path, material, preset):
     assert manifest["conversions"]["roundtrip"]["method"] == "render"
     assert manifest["conversions"]["roundtrip"]["rmse"] < 1e-4  # exact metal / dielectric material
     assert [t["file"] for t in manifest["textures"]] == [t.file for t in report.textures]
+    if "Height" in EXPECTED[preset]:  # the tileable option integrates periodically
+        assert manifest["conversions"]["height"]["periodic"] is False
+        assert tiled.textures and json.loads((tmp_path / "tiled" / "material.json").read_text())[
+            "conversions"]["height"]["periodic"] is True
+        periodic = expected_planes(material, periodic=True)["height"]
+        stored = read_pixels(tmp_path / "tiled" / "mat_Height.png")[..., 0]
+        assert np.abs(stored - periodic).max() <= 0.5 / 65535 + 1e-5
 
 
 @pytest.mark.parametrize("fmt", sorted(BITS))
@@ -120,8 +128,8 @@ def test_ambient_occlusion_matches_the_conversion(tmp_path, material):
     export_material(material, "unreal", tmp_path, name="m")
     manifest = json.loads((tmp_path / "material.json").read_text())
     radius = manifest["conversions"]["ao"]["radius_texels"]
-    height = cv.height_from_normals(material["normals"])
-    ao = cv.ambient_occlusion(height, radius=radius)[..., 0]
+    height = cv.height_from_normals(material["normals"], periodic=False)
+    ao = cv.ambient_occlusion(height, radius=radius, periodic=False)[..., 0]
     orm = read_pixels(tmp_path / "m_ORM.png")
     assert np.abs(orm[..., 0] - ao).max() <= 0.5 / 255 + 1e-5
     assert ao.min() < 0.99  # the test material has relief, so AO is not all white
