@@ -37,3 +37,15 @@ def test_app_main_dispatches_commands_to_cli(monkeypatch):
     assert app_main.wants_cli(["estimate", "x.png"])
     assert app_main.wants_cli(["--version"])
     assert not app_main.wants_cli([])
+
+
+def test_selftest_reports_gl_renderer_and_passes_end_to_end():
+    import json
+
+    result = subprocess.run([sys.executable, "-m", "engine", "selftest", "--json"],
+                            capture_output=True, text=True, timeout=600)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report["opengl"]["renderer"]
+    assert report["end_to_end"]["ok"] is True
+    assert {"diffuse", "specular", "roughness", "normals"} <= set(report["end_to_end"]["maps"])

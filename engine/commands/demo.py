@@ -1,0 +1,37 @@
+"""``teamwork-studio demo``: estimate the bundled sample photo and write a texture set (headless)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.paths import assets_dir
+
+HELP = "estimate the bundled sample flash photo with the embedded model and write a texture set"
+
+
+def sample_photo() -> Path:
+    return assets_dir() / "samples" / "flash_sample.png"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+    parser.add_argument("--preset", default="gltf", help="export preset for the texture set")
+    parser.add_argument("--steps", type=int, default=None, help="denoising steps (default: the model's)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.commands import estimate
+
+    photo = sample_photo()
+    if not photo.is_file():
+        sys.stderr.write(f"teamwork-studio demo: the bundled sample photo is missing ({photo}).\n")
+        return 1
+    sys.stdout.write(f"Estimating the SVBRDF of the bundled sample {photo.name} with the embedded model…\n")
+    argv = [str(photo), "--task", "svbrdf", "--out", str(args.out), "--preset", args.preset]
+    if args.steps is not None:
+        argv += ["--steps", str(args.steps)]
+    parser = argparse.ArgumentParser(prog="teamwork-studio estimate")
+    estimate.register(parser)
+    return int(estimate.run(parser.parse_args(argv)))
