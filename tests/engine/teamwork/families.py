@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 import torch
 from torch import nn
 
@@ -113,11 +112,6 @@ FAMILIES = {
         ),
     )
 }
-
-
-@pytest.fixture(params=list(FAMILIES))
-def family(request) -> Family:
-    return FAMILIES[request.param]
 
 
 def randomize_adapters(model: nn.Module, seed: int = 0, scale: float = 0.3) -> None:
