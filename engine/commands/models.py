@@ -68,6 +68,8 @@ def read_header(path: Path) -> tuple[dict[str, str], dict[str, Any]]:
             if length > MAX_HEADER_BYTES:
                 raise CheckpointError(f"{path} is not a safetensors file (header size {length})")
             header = json.loads(handle.read(length).decode("utf-8"))
+    except CheckpointError:
+        raise
     except OSError as error:
         raise CheckpointError(f"cannot read {path}: {error.strerror or error}") from None
     except (UnicodeDecodeError, ValueError):
