@@ -84,3 +84,14 @@ def hang(ctx: JobContext, params: dict[str, Any], arrays: dict[str, np.ndarray])
     ctx.state["heartbeat_paused"] = True
     time.sleep(float(params.get("seconds", 30)))
     return JobOutput()
+
+
+@job("diag.stats")
+def stats(ctx: JobContext, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> JobOutput:
+    """The worker's pid and peak resident memory (MiB), for benchmarks."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024  # bytes on macOS, KiB on Linux
+    return JobOutput(payload={"pid": os.getpid(), "peak_rss_mib": round(peak * scale, 1)})
