@@ -106,21 +106,21 @@ def opengl_to_directx(normals: np.ndarray) -> np.ndarray:
 directx_to_opengl = opengl_to_directx
 
 
-def _frequencies(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    wy = 2.0 * np.pi * np.fft.fftfreq(height)[:, None]
-    wx = 2.0 * np.pi * np.fft.fftfreq(width)[None, :]
-    return wx, wy
-
-
 def _integrate_periodic(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Frankot-Chellappa: the least-squares periodic surface z with dz/dcol ~ p, dz/drow ~ q."""
+    """Frankot-Chellappa: the least-squares periodic surface z with dz/dcol ~ p, dz/drow ~ q.
+
+    Real FFTs in float32 (numpy >= 2 keeps the precision); the Nyquist terms carry no real
+    derivative information and drop out, as in the complex formulation.
+    """
     h, w = p.shape[-2:]
-    wx, wy = _frequencies(h, w)
+    wy = (2.0 * np.pi * np.fft.fftfreq(h)[:, None]).astype(np.float32)
+    wx = (2.0 * np.pi * np.fft.rfftfreq(w)[None, :]).astype(np.float32)
     denominator = wx * wx + wy * wy
     denominator[0, 0] = 1.0
-    z_hat = (-1j * wx * np.fft.fft2(p) - 1j * wy * np.fft.fft2(q)) / denominator
+    z_hat = (np.fft.rfft2(p.astype(np.float32)) * wx + np.fft.rfft2(q.astype(np.float32)) * wy)
+    z_hat *= -1j / denominator
     z_hat[..., 0, 0] = 0.0
-    return np.real(np.fft.ifft2(z_hat)).astype(np.float32)
+    return np.fft.irfft2(z_hat, s=(h, w)).astype(np.float32)
 
 
 def _mirror(x: np.ndarray, sign_x: float, sign_y: float) -> np.ndarray:
@@ -230,7 +230,7 @@ def _psnr(rmse: float, peak: float) -> float:
 def _render_error(maps: dict, converted: dict, fov_degrees: float, max_size: int) -> RoundTripError:
     import torch
 
-    from engine.materials import render_flash
+    from engine.materials import camera_distance, render_point
 
     def to_torch(x: np.ndarray) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).permute(2, 0, 1)[None]
@@ -249,13 +249,20 @@ def _render_error(maps: dict, converted: dict, fov_degrees: float, max_size: int
         "diffuse": to_torch(converted["diffuse"]),
         "specular": to_torch(converted["specular"]),
     }
-    offsets = ([0.0, 0.0, 0.0], [0.8, 0.5, 0.0], [-0.6, -0.7, 0.0])
+    # one batched render: a colocated flash and two offset point lights
+    d = camera_distance(fov_degrees)
+    lights = torch.tensor([[0.0, 0.0, d], [0.8, 0.5, d], [-0.6, -0.7, d]])
+    camera = torch.tensor([0.0, 0.0, d])
     with torch.no_grad():
-        ref = torch.cat([render_flash(reference, fov_degrees, light_offset=o) for o in offsets])
-        out = torch.cat([render_flash(candidate, fov_degrees, light_offset=o) for o in offsets])
+        ref = render_point(_batched(reference, len(lights)), lights, camera)
+        out = render_point(_batched(candidate, len(lights)), lights, camera)
     rmse = _rmse(ref.numpy(), out.numpy())
     per_map = {name: _rmse(maps[name], converted[name]) for name in ("diffuse", "specular")}
     return RoundTripError("render", rmse, _psnr(rmse, float(ref.max())), per_map)
+
+
+def _batched(maps: dict, count: int) -> dict:
+    return {name: t.expand(count, -1, -1, -1) for name, t in maps.items()}
 
 
 def _fit(shape, max_size: int) -> tuple[int, int]:
@@ -268,12 +275,12 @@ def roundtrip_error(
     maps: dict[str, np.ndarray],
     fov_degrees: float = 45.0,
     use_renderer: bool = True,
-    max_size: int = 256,
+    max_size: int = 128,
 ) -> RoundTripError:
     """Measure the metal/rough round-trip loss of ``maps`` (diffuse, specular, optional roughness/normals).
 
     Converts to base colour + metallic and back, then compares re-renders of both under a colocated
-    flash and two offset point lights (renders at most ``max_size`` pixels on a side), or falls back to
+    flash and two offset point lights (at most ``max_size`` pixels on a side), or falls back to
     the map-space RMSE when the renderer is not available or ``use_renderer`` is False.
     """
     if "diffuse" not in maps or "specular" not in maps:

@@ -5,12 +5,14 @@ Torch, batched and differentiable with respect to every map; any device and floa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import torch
 from torch import Tensor
 
 from engine.materials.brdf import normalize, shade_point
+from engine.materials.environment import Environment, shade_environment
 from engine.materials.geometry import as_points, camera_distance, plane_positions
 
 MAP_CHANNELS = {"diffuse": 3, "specular": 3, "roughness": 1, "normals": 3}
@@ -110,3 +112,61 @@ def render_flash(
     if light_offset is not None:
         light = camera + torch.as_tensor(light_offset, device=device, dtype=dtype)
     return render_point(maps, light, camera, light_intensity, falloff)
+
+
+def rotation_matrix(
+    yaw_degrees: float = 0.0, pitch_degrees: float = 0.0, device=None, dtype=torch.float32
+) -> Tensor:
+    """(3,3) rotation taking plane-frame vectors to the environment frame: first tilt about x by
+    ``pitch`` (-90 lays the plane down as a floor facing +y), then turn about +y by ``yaw``."""
+    p, y = math.radians(pitch_degrees), math.radians(yaw_degrees)
+    cp, sp, cy, sy = math.cos(p), math.sin(p), math.cos(y), math.sin(y)
+    rx = torch.tensor([[1, 0, 0], [0, cp, -sp], [0, sp, cp]], dtype=dtype)
+    ry = torch.tensor([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]], dtype=dtype)
+    return (ry @ rx).to(device)
+
+
+def _rotate(v: Tensor, rotation: Tensor) -> Tensor:
+    if rotation.dim() == 2:
+        return torch.einsum("ij,bjhw->bihw", rotation, v)
+    return torch.einsum("bij,bjhw->bihw", rotation, v)
+
+
+def render_environment_split(
+    maps: Mapping[str, Tensor],
+    environment: Environment,
+    fov_degrees: float = 45.0,
+    rotation: Tensor | None = None,
+    exposure: Tensor | float = 1.0,
+) -> tuple[Tensor, Tensor]:
+    """The material plane under an environment, seen by the flash camera; (diffuse, specular) parts.
+
+    ``rotation``: (3,3) or (B,3,3) plane-to-environment rotation (see ``rotation_matrix``); default the
+    identity, i.e. a wall facing +z. Prefiltered (split-sum) lighting, see engine.materials.environment.
+    """
+    batch, height, width = check_maps(maps)
+    ref = maps["diffuse"]
+    d = camera_distance(fov_degrees)
+    p = plane_positions(height, width, device=ref.device, dtype=ref.dtype).unsqueeze(0)
+    camera = torch.tensor([0.0, 0.0, d], device=ref.device, dtype=ref.dtype).view(1, 3, 1, 1)
+    view = normalize(camera - p).expand(batch, -1, -1, -1)
+    normals = normalize(maps["normals"])
+    if rotation is not None:
+        rotation = rotation.to(ref.device, ref.dtype)
+        view, normals = _rotate(view, rotation), _rotate(normals, rotation)
+    diffuse, specular = shade_environment(
+        normals, view, maps["diffuse"], maps["specular"], maps["roughness"], environment
+    )
+    return diffuse * exposure, specular * exposure
+
+
+def render_environment(
+    maps: Mapping[str, Tensor],
+    environment: Environment,
+    fov_degrees: float = 45.0,
+    rotation: Tensor | None = None,
+    exposure: Tensor | float = 1.0,
+) -> Tensor:
+    """Linear, unclipped render (B,3,H,W) of the material plane lit by a prefiltered environment."""
+    diffuse, specular = render_environment_split(maps, environment, fov_degrees, rotation, exposure)
+    return diffuse + specular
