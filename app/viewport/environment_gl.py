@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import moderngl
 import numpy as np
@@ -15,6 +17,29 @@ log = logging.getLogger(__name__)
 
 LUT_SIZE = 64
 LUT_SAMPLES = 512
+
+
+@contextmanager
+def render_target(ctx: moderngl.Context, size: tuple[int, int]) -> Iterator[moderngl.Framebuffer]:
+    """A temporary float RGBA framebuffer, bound; the caller's framebuffer is bound again after.
+
+    moderngl re-binds its record of the current framebuffer when it creates objects; leaving a
+    released framebuffer recorded as current makes Mesa report GL_INVALID_OPERATION later.
+    """
+    previous = ctx.fbo
+    target = ctx.texture(size, 4, dtype="f4")
+    fbo = ctx.framebuffer(color_attachments=[target])
+    try:
+        fbo.use()
+        ctx.viewport = (0, 0, *size)
+        yield fbo
+    finally:
+        if previous is not None:
+            previous.use()
+        else:
+            ctx.detect_framebuffer(0).use()
+        fbo.release()
+        target.release()
 
 
 def _fullscreen(ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
@@ -40,18 +65,11 @@ def prefilter_levels(
         for i in range(env_cpu.LEVELS):
             lw = max(env_cpu.BASE_WIDTH >> i, 2)
             lh = lw // 2
-            target = ctx.texture((lw, lh), 4, dtype="f4")
-            fbo = ctx.framebuffer(color_attachments=[target])
-            try:
-                fbo.use()
-                ctx.viewport = (0, 0, lw, lh)
+            with render_target(ctx, (lw, lh)) as fbo:
                 program["u_roughness"].value = i / (env_cpu.LEVELS - 1)
                 vao.render(moderngl.TRIANGLES, vertices=3)
                 data = np.frombuffer(fbo.read(components=3, dtype="f4"), np.float32)
-                levels.append(data.reshape(lh, lw, 3).copy())
-            finally:
-                fbo.release()
-                target.release()
+            levels.append(data.reshape(lh, lw, 3).copy())
     finally:
         vao.release()
         source.release()
@@ -91,19 +109,14 @@ def environment_texture(ctx: moderngl.Context, env: env_cpu.PrefilteredEnvironme
 def brdf_lut_texture(ctx: moderngl.Context, program: moderngl.Program) -> moderngl.Texture:
     """The (n.v, roughness) -> (A, B) split-sum table of the engine BRDF, as an RG float texture."""
     tex = ctx.texture((LUT_SIZE, LUT_SIZE), 2, dtype="f4")
-    target = ctx.texture((LUT_SIZE, LUT_SIZE), 4, dtype="f4")
-    fbo = ctx.framebuffer(color_attachments=[target])
     vao = _fullscreen(ctx, program)
     try:
-        fbo.use()
-        ctx.viewport = (0, 0, LUT_SIZE, LUT_SIZE)
-        program["u_samples"].value = LUT_SAMPLES
-        vao.render(moderngl.TRIANGLES, vertices=3)
-        tex.write(fbo.read(components=2, dtype="f4"))
+        with render_target(ctx, (LUT_SIZE, LUT_SIZE)) as fbo:
+            program["u_samples"].value = LUT_SAMPLES
+            vao.render(moderngl.TRIANGLES, vertices=3)
+            tex.write(fbo.read(components=2, dtype="f4"))
     finally:
         vao.release()
-        fbo.release()
-        target.release()
     tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
     tex.repeat_x, tex.repeat_y = False, False
     return tex

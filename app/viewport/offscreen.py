@@ -62,15 +62,12 @@ def _framebuffer(ctx: moderngl.Context, size: tuple[int, int]) -> moderngl.Frame
     if cached is not None and cached[0] == size:
         return cached[1]
     if cached is not None:
+        ctx.detect_framebuffer(0).use()  # never leave a released framebuffer bound
         for obj in cached[1:]:
             obj.release()
     colour = ctx.texture(size, 4, dtype="f4")
     depth = ctx.depth_renderbuffer(size)
     fbo = ctx.framebuffer(color_attachments=[colour], depth_attachment=depth)
-    # Mesa flags GL_INVALID_OPERATION while moderngl probes a surfaceless context's default
-    # framebuffer during creation; the new framebuffer itself is complete. Clear the flag so that
-    # callers checking ctx.error see only their own errors.
-    _ = ctx.error
     _state["fbo"] = (size, fbo, colour, depth)
     return fbo
 

@@ -83,10 +83,10 @@ def test_brdf_functions_match_python_values(gl_renderer, tmp_path):
     # a surfaceless EGL context has no default framebuffer: bind a complete one for the draw call
     fbo = ctx.simple_framebuffer((1, 1))
     fbo.use()
-    _ = ctx.error  # creating a framebuffer on a surfaceless context leaves a stale Mesa error flag
     vao.transform(out, moderngl.POINTS, vertices=n)
     got = np.frombuffer(out.read(), np.float32).reshape(n, 14)
     assert ctx.error == "GL_NO_ERROR"
+    ctx.detect_framebuffer(0).use()
     for obj in (vao, vbo, out, prog, fbo):
         obj.release()
 
