@@ -57,12 +57,17 @@ def test_split_sum_matches_brute_force_quadrature_for_rough_materials():
     total = torch.zeros(1, 3, 4, 4)
     n = maps["normals"]
     for i in range(0, 64 * 128, 512):
-        l_dirs = dirs.reshape(3, -1)[:, i:i + 512].T.reshape(-1, 3, 1, 1)
-        radiance = sky.reshape(3, -1)[:, i:i + 512].T.reshape(-1, 3, 1, 1)
-        w = solid.reshape(-1)[i:i + 512].view(-1, 1, 1, 1)
+        l_dirs = dirs.reshape(3, -1)[:, i : i + 512].T.reshape(-1, 3, 1, 1)
+        radiance = sky.reshape(3, -1)[:, i : i + 512].T.reshape(-1, 3, 1, 1)
+        w = solid.reshape(-1)[i : i + 512].view(-1, 1, 1, 1)
         cos = dot(n, l_dirs).clamp_min(0)
-        spec = specular_brdf(n, l_dirs.expand(-1, 3, 4, 4), view.expand(l_dirs.shape[0], -1, -1, -1),
-                             maps["specular"], maps["roughness"])
+        spec = specular_brdf(
+            n,
+            l_dirs.expand(-1, 3, 4, 4),
+            view.expand(l_dirs.shape[0], -1, -1, -1),
+            maps["specular"],
+            maps["roughness"],
+        )
         total += ((spec + maps["diffuse"] / math.pi) * radiance * cos * w).sum(0, keepdim=True)
     # split-sum is an approximation: per pixel within 8 %, on average within 2 %
     torch.testing.assert_close(image, total, rtol=0.08, atol=0.0)

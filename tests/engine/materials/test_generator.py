@@ -100,7 +100,7 @@ def test_mixing_through_a_mask():
     a = generate_material("concrete", SIZE, 0)
     b = generate_material("brushed_metal", SIZE, 0)
     mask = torch.zeros(1, 1, SIZE, SIZE)
-    mask[..., :, SIZE // 2:] = 1
+    mask[..., :, SIZE // 2 :] = 1
     mixed = mix_materials(a, b, mask)
     torch.testing.assert_close(mixed["specular"][..., :4], a["specular"][..., :4])
     torch.testing.assert_close(mixed["specular"][..., -4:], b["specular"][..., -4:])
