@@ -147,3 +147,36 @@ def test_parse_shard_and_collect(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in collect([str(tmp_path)])] == ["a.png", "b.JPG"]
     assert [p.name for p in collect([str(tmp_path)], recursive=True)] == ["a.png", "b.JPG", "c.exr"]
+
+
+def test_other_presets_go_through_export_material(tmp_path, monkeypatch, capsys):
+    from engine.commands import estimate as estimate_command
+
+    original = estimate_command.settings_from_args
+
+    def with_full_maps(args):
+        settings = original(args)
+        settings.options["full"] = True  # the fake job then returns a complete SVBRDF
+        return settings
+
+    monkeypatch.setattr(estimate_command, "settings_from_args", with_full_maps)
+    out = tmp_path / "out"
+    status = cli.main(
+        [
+            "estimate",
+            str(_photo(tmp_path / "tile.png")),
+            "--task",
+            "svbrdf",
+            "--out",
+            str(out),
+            "--preset",
+            "gltf",
+            "--format",
+            "png8",
+            *FAKE,
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    manifest = json.loads((out / "tile" / "material.json").read_text())
+    assert manifest["estimate"]["task"] == "svbrdf" and manifest["estimate"]["settings"]["preset"] == "gltf"
+    assert len(list((out / "tile").glob("*.png"))) >= 2

@@ -24,6 +24,10 @@ def fake_estimate(ctx: JobContext, params: dict[str, Any], arrays: dict[str, np.
     for step in range(steps):
         ctx.progress(step + 1, steps, "denoising")
     maps = {"diffuse": photo * 0.5, "roughness": photo[..., :1].copy()}
+    if params.get("full"):  # a complete SVBRDF, for presets that need every map
+        normals = np.zeros_like(photo)
+        normals[..., 2] = 1.0
+        maps.update(specular=photo * 0.1, normals=normals)
     payload = {
         "task": params.get("task", "svbrdf"),
         "model": "fake",

@@ -101,7 +101,7 @@ message_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=200))
 def test_random_bytes_only_raise_protocol_error(data):
     try:
@@ -110,7 +110,7 @@ def test_random_bytes_only_raise_protocol_error(data):
         pass
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(message_like)
 def test_random_message_shapes_decode_or_raise_protocol_error(body):
     try:
@@ -120,7 +120,7 @@ def test_random_message_shapes_decode_or_raise_protocol_error(body):
     assert p.decode(p.encode(message)) == message  # anything accepted is a well-formed message
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.binary(max_size=120), message_like.map(lambda b: json.dumps(b).encode())))
 def test_the_client_survives_fuzzed_events(data):
     _IDLE_CLIENT._handle_bytes(data)  # must not raise, whatever arrives
