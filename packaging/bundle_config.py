@@ -124,14 +124,14 @@ def is_excluded_qt_import(module: str) -> bool:
 
 def qt_imports(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
     """``(file, module)`` for every ``PySide6.QtXxx`` module named in the given Python files."""
-    pattern = re.compile(r"\bPySide6\.(Qt\w+)|\bfrom\s+PySide6\s+import\s+\(?([\w\s,]+)")
+    pattern = re.compile(r"\bPySide6\.(Qt\w+)|\bfrom\s+PySide6\s+import\s+(?:\(([^)]*)\)|([\w \t,]+))")
     for path in paths:
         text = path.read_text(encoding="utf-8", errors="replace")
         for match in pattern.finditer(text):
             if match.group(1):
                 yield path, f"PySide6.{match.group(1)}"
             else:
-                for name in re.split(r"[\s,]+", match.group(2)):
+                for name in re.split(r"[\s,]+", match.group(2) or match.group(3)):
                     if name.startswith("Qt"):
                         yield path, f"PySide6.{name}"
 

@@ -1,0 +1,135 @@
+"""Smoke test of the frozen Linux bundle: selftest, an estimate through the frozen worker, the GUI.
+
+Opt-in, because building takes minutes on two cores:
+
+    TEAMWORK_STUDIO_PACKAGING_TEST=1 .venv/bin/python -m pytest tests/packaging/test_bundle.py -v
+
+The bundle in ``dist/teamwork-studio/`` is reused when it is newer than every source it is built
+from (engine/, app/, shaders/, assets/, configs/, packaging/, pyproject.toml); otherwise
+``packaging/build.py --no-archive`` rebuilds it first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_FLAG = "TEAMWORK_STUDIO_PACKAGING_TEST"
+BUILD_TIMEOUT_S = 3600
+FROZEN_FAILURES = ("ModuleNotFoundError", "PackageNotFoundError", "No module named", "FileNotFoundError")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr", ".webp")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.environ.get(ENV_FLAG) != "1",
+                       reason=f"builds the PyInstaller bundle (minutes); set {ENV_FLAG}=1 to run"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the smoke test runs the Linux bundle"),
+]
+
+
+@pytest.fixture(scope="module")
+def bundle(bundle_config) -> Path:
+    """The bundle folder, built now unless a fresh one exists."""
+    folder = ROOT / "dist" / bundle_config.APP_NAME
+    exe = folder / bundle_config.EXE_NAME
+    if not bundle_config.is_bundle_fresh(exe, ROOT):
+        result = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--no-archive"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    return folder
+
+
+def run_bundle(bundle: Path, *args: str, timeout: float = 600,
+               **env: str) -> subprocess.CompletedProcess[str]:
+    # Never fall back on the source tree: no PYTHONPATH, and a working directory outside the repository.
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    environment.update(env)
+    return subprocess.run([str(bundle / "teamwork-studio"), *args], capture_output=True, text=True,
+                          timeout=timeout, env=environment, cwd=bundle.parent)
+
+
+def assert_no_frozen_failure(output: str) -> None:
+    for failure in FROZEN_FAILURES:
+        assert failure not in output, f"the bundle misses something ({failure}):\n{output[-4000:]}"
+
+
+def test_bundle_layout(bundle, bundle_config):
+    internal = bundle / "_internal"
+    for name in ("install.sh", "teamwork-studio.desktop", "teamwork-studio.png", "build-info.json"):
+        assert (bundle / name).is_file(), name
+    for name in bundle_config.DATA_DIRS:
+        if (ROOT / name).is_dir():
+            assert (internal / name).is_dir(), f"{name}/ was not collected"
+    assert any((internal / "assets" / "hdri").glob("*.exr"))
+    assert list(internal.glob("diffusers-*.dist-info")) and list(internal.glob("torch-*.dist-info"))
+    qt_libs = {p.name for p in (internal / "PySide6" / "Qt" / "lib").iterdir()}
+    assert "libQt6Widgets.so.6" in qt_libs
+    for excluded in ("Qml", "Quick", "WebEngine", "Multimedia", "3D", "Pdf", "Designer"):
+        assert not [n for n in qt_libs if n.startswith(f"libQt6{excluded}")], f"Qt {excluded} was bundled"
+    licences = (internal / "licenses" / "THIRD_PARTY_LICENSES.txt").read_text(encoding="utf-8")
+    for name in ("torch", "diffusers", "PySide6", "numpy", "HDRI"):
+        assert name in licences, name
+    info = json.loads((bundle / "build-info.json").read_text())
+    assert info["version"] == bundle_config.read_version(ROOT) and info["variant"] in bundle_config.VARIANTS
+
+
+def test_frozen_executable_is_its_own_python_for_probes(bundle):
+    result = run_bundle(bundle, "-c", "import sys; print(getattr(sys, 'frozen', False))", timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "True", result.stderr
+
+
+def test_selftest_passes_in_the_bundle(bundle):
+    result = run_bundle(bundle, "selftest", "--json")
+    output = result.stdout + result.stderr
+    assert_no_frozen_failure(output)
+    assert result.returncode == 0, output[-4000:]
+    report = json.loads(result.stdout)
+    assert report["opengl"].get("renderer"), report["opengl"]
+    assert report["end_to_end"]["ok"] is True, report["end_to_end"]
+    assert "missing" not in report["versions"].values(), report["versions"]
+
+
+def sample_photo(bundle: Path) -> Path:
+    samples = bundle / "_internal" / "assets" / "samples"
+    photos = sorted(p for p in samples.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not photos:
+        pytest.fail("the bundle has no sample photo in assets/samples/")
+    return photos[0]
+
+
+def test_estimate_runs_through_the_frozen_worker(bundle, tmp_path):
+    photo = sample_photo(bundle)
+    out = tmp_path / "out"
+    logs = tmp_path / "logs"
+    result = run_bundle(bundle, "estimate", str(photo), "--task", "svbrdf", "--out", str(out),
+                        "--steps", "2", "--max-size", "128", "--seed", "0", TEAMWORK_STUDIO_LOG_DIR=str(logs))
+    output = result.stdout + result.stderr
+    assert_no_frozen_failure(output)
+    # The spawned worker (the same executable, turned into the worker by freeze_support) wrote its log.
+    assert (logs / "worker.log").is_file(), f"the frozen worker never started:\n{output[-4000:]}"
+    if result.returncode == 0:
+        maps = out / photo.stem
+        for component in ("diffuse", "specular", "roughness", "normals"):
+            assert list(maps.glob(f"{component}.*")), f"no {component} map in {maps}"
+        assert (maps / "material.json").is_file()
+    else:
+        # Until a trained embedded model ships, the frozen worker must say so plainly and exit 1.
+        assert result.returncode == 1, output[-4000:]
+        assert "no trained embedded model" in output.lower(), output[-4000:]
+
+
+def test_gui_starts_offscreen_and_quits_cleanly(bundle):
+    result = run_bundle(bundle, timeout=300, QT_QPA_PLATFORM="offscreen",
+                        TEAMWORK_STUDIO_SMOKE_QUIT_MS="3000")
+    assert_no_frozen_failure(result.stderr)
+    assert result.returncode == 0, result.stderr[-4000:]
+    smoke = [line for line in result.stderr.splitlines() if line.startswith("smoke:")]
+    assert smoke and int(smoke[0].split()[1]) >= 1, result.stderr[-4000:]
+    assert "Traceback" not in result.stderr
