@@ -86,7 +86,7 @@ def _write_cv2(tmp: str, a: np.ndarray, bit_depth: int, ext: str) -> None:
         data = data[:, :, 0]
     params: list[int] = []
     if ext == ".png":
-        params = [cv2.IMWRITE_PNG_COMPRESSION, 6]
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 3]
     elif ext in (".tif", ".tiff"):
         params = [cv2.IMWRITE_TIFF_COMPRESSION, 5 if bit_depth != 32 else 1]  # 5 = LZW
     if not cv2.imwrite(tmp, np.ascontiguousarray(data), params):
