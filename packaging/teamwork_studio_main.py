@@ -46,8 +46,9 @@ def install_smoke_quit(delay_ms: int) -> None:
 
         def quit_now() -> None:
             titles = [w.windowTitle() for w in app.topLevelWidgets() if w.isVisible()]
-            sys.stderr.write(f"smoke: {len(titles)} visible window(s): {titles}; quitting\n")
-            sys.stderr.flush()
+            if sys.stderr is not None:  # None in the console-less Windows executable
+                sys.stderr.write(f"smoke: {len(titles)} visible window(s): {titles}; quitting\n")
+                sys.stderr.flush()
             app.closeAllWindows()
             app.quit()
 

@@ -1,4 +1,4 @@
-"""Smoke test of the frozen Linux bundle: selftest, an estimate through the frozen worker, the GUI.
+"""Smoke test of the frozen bundle: selftest, an estimate through the frozen worker, the GUI.
 
 Opt-in, because building takes minutes on two cores:
 
@@ -6,7 +6,9 @@ Opt-in, because building takes minutes on two cores:
 
 The bundle in ``dist/teamwork-studio/`` is reused when it is newer than every source it is built
 from (engine/, app/, shaders/, assets/, configs/, packaging/, pyproject.toml); otherwise
-``packaging/build.py --no-archive`` rebuilds it first.
+``packaging/build.py --no-archive`` rebuilds it first. Written for Linux (this machine); CI also runs
+it on Windows against the console executable ``teamwork-studio-cli.exe``. Windows runners have no
+OpenGL 3.3: there ``TEAMWORK_STUDIO_SMOKE_NO_GL=1`` accepts a selftest whose only failure is GL.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ ENV_FLAG = "TEAMWORK_STUDIO_PACKAGING_TEST"
 BUILD_TIMEOUT_S = 3600
 FROZEN_FAILURES = ("ModuleNotFoundError", "PackageNotFoundError", "No module named", "FileNotFoundError")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr", ".webp")
+IS_WINDOWS = sys.platform.startswith("win")
+NO_GL = os.environ.get("TEAMWORK_STUDIO_SMOKE_NO_GL") == "1"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get(ENV_FLAG) != "1",
                        reason=f"builds the PyInstaller bundle (minutes); set {ENV_FLAG}=1 to run"),
-    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the smoke test runs the Linux bundle"),
+    pytest.mark.skipif(sys.platform == "darwin", reason="there is no macOS bundle"),
 ]
 
 
@@ -37,7 +41,7 @@ pytestmark = [
 def bundle(bundle_config) -> Path:
     """The bundle folder, built now unless a fresh one exists."""
     folder = ROOT / "dist" / bundle_config.APP_NAME
-    exe = folder / bundle_config.EXE_NAME
+    exe = cli_executable(folder)
     if not bundle_config.is_bundle_fresh(exe, ROOT):
         result = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--no-archive"],
                                 cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
@@ -46,12 +50,17 @@ def bundle(bundle_config) -> Path:
     return folder
 
 
+def cli_executable(bundle: Path) -> Path:
+    """The executable with a console: the only one on Linux, ``teamwork-studio-cli.exe`` on Windows."""
+    return bundle / ("teamwork-studio-cli.exe" if IS_WINDOWS else "teamwork-studio")
+
+
 def run_bundle(bundle: Path, *args: str, timeout: float = 600,
                **env: str) -> subprocess.CompletedProcess[str]:
     # Never fall back on the source tree: no PYTHONPATH, and a working directory outside the repository.
     environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     environment.update(env)
-    return subprocess.run([str(bundle / "teamwork-studio"), *args], capture_output=True, text=True,
+    return subprocess.run([str(cli_executable(bundle)), *args], capture_output=True, text=True,
                           timeout=timeout, env=environment, cwd=bundle.parent)
 
 
@@ -62,17 +71,21 @@ def assert_no_frozen_failure(output: str) -> None:
 
 def test_bundle_layout(bundle, bundle_config):
     internal = bundle / "_internal"
-    for name in ("install.sh", "teamwork-studio.desktop", "teamwork-studio.png", "build-info.json"):
+    extras = ["build-info.json"]
+    extras += ["teamwork-studio.exe"] if IS_WINDOWS else ["install.sh", "teamwork-studio.desktop",
+                                                          "teamwork-studio.png"]
+    for name in extras:
         assert (bundle / name).is_file(), name
     for name in bundle_config.DATA_DIRS:
-        if (ROOT / name).is_dir():
-            assert (internal / name).is_dir(), f"{name}/ was not collected"
+        for source in (p for p in (ROOT / name).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            copy = internal / source.relative_to(ROOT)
+            assert copy.is_file(), f"{source.relative_to(ROOT)} was not collected"
     assert any((internal / "assets" / "hdri").glob("*.exr"))
     assert list(internal.glob("diffusers-*.dist-info")) and list(internal.glob("torch-*.dist-info"))
-    qt_libs = {p.name for p in (internal / "PySide6" / "Qt" / "lib").iterdir()}
-    assert "libQt6Widgets.so.6" in qt_libs
+    qt_files = [p.name for p in (internal / "PySide6").rglob("*Qt6*")]
+    assert any("Qt6Widgets" in name for name in qt_files)
     for excluded in ("Qml", "Quick", "WebEngine", "Multimedia", "3D", "Pdf", "Designer"):
-        assert not [n for n in qt_libs if n.startswith(f"libQt6{excluded}")], f"Qt {excluded} was bundled"
+        assert not [n for n in qt_files if f"Qt6{excluded}" in n], f"Qt {excluded} was bundled"
     licences = (internal / "licenses" / "THIRD_PARTY_LICENSES.txt").read_text(encoding="utf-8")
     for name in ("torch", "diffusers", "PySide6", "numpy", "HDRI"):
         assert name in licences, name
@@ -89,11 +102,13 @@ def test_selftest_passes_in_the_bundle(bundle):
     result = run_bundle(bundle, "selftest", "--json")
     output = result.stdout + result.stderr
     assert_no_frozen_failure(output)
-    assert result.returncode == 0, output[-4000:]
     report = json.loads(result.stdout)
-    assert report["opengl"].get("renderer"), report["opengl"]
     assert report["end_to_end"]["ok"] is True, report["end_to_end"]
     assert "missing" not in report["versions"].values(), report["versions"]
+    if NO_GL and "error" in report["opengl"]:
+        return  # a runner without OpenGL 3.3: everything else must still pass
+    assert report["opengl"].get("renderer"), report["opengl"]
+    assert result.returncode == 0, output[-4000:]
 
 
 def sample_photo(bundle: Path) -> Path:
