@@ -34,6 +34,21 @@ def title(name: str) -> str:
     return MAP_TITLES.get(name, name.replace("_", " ").capitalize())
 
 
+_SRGB_LUT = (linear_to_srgb(np.linspace(0.0, 1.0, 4096, dtype=np.float32)) * 255.0 + 0.5).astype(np.uint8)
+
+
+def display_u8(name: str, array: np.ndarray) -> np.ndarray:
+    """Like :func:`display_values` but as (H, W, C) uint8, through a 12-bit sRGB lookup table
+    for colour maps (several times faster than the exact curve; used for on-screen views)."""
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim == 2:
+        array = array[..., None]
+    if name in COLOUR_MAPS:
+        index = (np.clip(array, 0.0, 1.0) * 4095.0 + 0.5).astype(np.uint16)
+        return _SRGB_LUT[index]
+    return (display_values(name, array) * 255.0 + 0.5).astype(np.uint8)
+
+
 def display_values(name: str, array: np.ndarray) -> np.ndarray:
     """(H, W, C) engine values -> (H, W, C) float32 display values in [0, 1]."""
     array = np.asarray(array, dtype=np.float32)
@@ -56,8 +71,11 @@ def select_channel(values: np.ndarray, channel: str) -> np.ndarray:
     if channel == "RGB":
         return values[..., :3]
     if channel == "Luminance":
-        return values[..., :3] @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+        lum = values[..., :3] @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+        return (lum + 0.5).astype(values.dtype) if values.dtype == np.uint8 else lum
     index = "RGBA".index(channel)
     if index >= values.shape[2]:
-        return np.ones(values.shape[:2], np.float32) if channel == "A" else values[..., 0]
+        if channel == "A":  # no alpha: fully opaque
+            return np.full(values.shape[:2], 255 if values.dtype == np.uint8 else 1.0, values.dtype)
+        return values[..., 0]
     return values[..., index]

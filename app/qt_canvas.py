@@ -55,19 +55,21 @@ class Handle(QGraphicsEllipseItem):
         self.setCursor(Qt.CursorShape.SizeAllCursor)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
             | QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
         )
         self.setToolTip("Drag this corner onto a corner of the surface; the quad becomes the texture.")
 
-    def itemChange(self, change, value):  # noqa: N802 - Qt override
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.canvas.image_rect:
-            rect = self.canvas.image_rect
-            return QPointF(min(max(value.x(), rect.left()), rect.right()),
-                           min(max(value.y(), rect.top()), rect.bottom()))
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            self.canvas.update_outline()
-        return super().itemChange(change, value)
+    def mouseMoveEvent(self, event):  # noqa: N802 - Qt override
+        # No itemChange override: PySide6 mis-counts references of the values it passes there.
+        super().mouseMoveEvent(event)
+        rect = self.canvas.image_rect
+        if rect is not None:
+            pos = self.pos()
+            clamped = QPointF(min(max(pos.x(), rect.left()), rect.right()),
+                              min(max(pos.y(), rect.top()), rect.bottom()))
+            if clamped != pos:
+                self.setPos(clamped)
+        self.canvas.update_outline()
 
     def mouseReleaseEvent(self, event):  # noqa: N802 - Qt override
         super().mouseReleaseEvent(event)
@@ -88,9 +90,9 @@ class CanvasView(QGraphicsView):
         self.scale(factor, factor)
 
     def fit(self) -> None:
-        if self.scene().items():
-            self.fitInView(self.scene().itemsBoundingRect().adjusted(-20, -20, 20, 20),
-                           Qt.AspectRatioMode.KeepAspectRatio)
+        rect = self.sceneRect()
+        if rect.width() > 0 and rect.height() > 0:
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
 
     def resizeEvent(self, event):  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -99,6 +99,7 @@ class QtMainWindow(QMainWindow):
         self._refresh_central()
         self._update_title()
         self.statusBar().showMessage("Open a photo to begin: File ▸ Open, or drop files here.")
+        self.results.prewarm()  # pyqtgraph views are slow to create: build them while idle
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:

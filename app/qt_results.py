@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.map_display import CHANNELS, display_values, ordered, select_channel, title
+from app.map_display import CHANNELS, display_u8, ordered, select_channel, title
 from app.session import Session
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -49,18 +51,27 @@ class MapView(QWidget):
     def show_channel(self, channel: str) -> None:
         if self.values is None:
             return
+        # 8-bit display values: pyqtgraph's lookup, min/max and histogram paths are much faster
         image = select_channel(self.values, channel)
-        self.view.setImage(image, autoRange=False, autoLevels=False, levels=(0.0, 1.0),
+        self.view.setImage(image, autoRange=False, autoLevels=False, levels=(0, 255),
                            autoHistogramRange=False)
-        self.view.getHistogramWidget().setHistogramRange(0.0, 1.0)
+        self.view.getHistogramWidget().setHistogramRange(0, 255)
 
 
 class QtResultsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.views: dict[str, MapView] = {}
+        self.views: dict[str, MapView] = {}  # pool, by map name
+        self.shown: list[str] = []
         self._shown: tuple | None = None
+        self._pending: list = []
+        self._warm: list[str] = []
+        self._first_fill = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._fill_next)
 
         self.channel = QComboBox()
         self.channel.addItems(list(CHANNELS))
@@ -101,12 +112,26 @@ class QtResultsPanel(QWidget):
         self.refresh()
 
     def close_subscriptions(self) -> None:
+        self._timer.stop()
+        self._pending, self._warm = [], []
         for unsubscribe in self._subs:
             unsubscribe()
         self._subs = []
 
     def map_names(self) -> list[str]:
-        return [n for n in self.views if n != "photo"]
+        return [n for n in self.shown if n != "photo"]
+
+    def view(self, name: str) -> MapView:
+        """The pooled view of ``name``; created once and reused (creating an ImageView is slow)."""
+        if name not in self.views:
+            self.views[name] = MapView(name)
+            self.views[name].hide()
+        return self.views[name]
+
+    def prewarm(self, names=("photo", "diffuse", "specular", "roughness", "normals")) -> None:
+        """Create the usual views one per event-loop turn while the app is idle."""
+        self._warm = [n for n in names if n not in self.views]
+        self._schedule()
 
     def refresh(self, force: bool = False) -> None:
         photo = self.session.current
@@ -115,39 +140,71 @@ class QtResultsPanel(QWidget):
         if key == self._shown and not force:
             return
         self._shown = key
-        for view in self.views.values():
-            self.grid.removeWidget(view)
-            view.deleteLater()
-        self.views = {}
+        self._pending = []
         self.empty.setVisible(result is None)
         if result is None:
+            self._layout([])
             self.info.setText("")
             return
         arrays = dict(result.maps)
         if self.show_photo.isChecked():
             arrays["photo"] = photo.prepared()
-        names = ordered(arrays)
-        columns = 3 if len(names) > 4 else 2
-        for index, name in enumerate(names):
-            array = arrays[name]
-            step = max(1, -(-max(array.shape[:2]) // PREVIEW_MAX))
-            view = MapView(name)
-            view.set_values(display_values(name, array[::step, ::step]), self.channel.currentText())
-            self.grid.addWidget(view, index // columns, index % columns)
-            self.views[name] = view
-        first = next(iter(self.views.values()))
-        first.view.getView().autoRange(padding=0.02)
-        self._link()
+        self._layout(ordered(arrays))
+        self._pending = [(name, arrays[name]) for name in self.shown]
+        self._first_fill = True
         h, w = next(iter(result.maps.values())).shape[:2]
         self.info.setText(f"{result.task} · {w}×{h} px · {result.seconds:.1f} s"
                           + (f" · {'; '.join(result.warnings)}" if result.warnings else ""))
+        self._schedule()
+
+    def _layout(self, names: list[str]) -> None:
+        """Place the views of ``names`` in the grid; untouched when the names did not change
+        (re-laying out pyqtgraph views costs a resize cascade through every linked view)."""
+        if names == self.shown:
+            return
+        for name in self.shown:
+            self.grid.removeWidget(self.views[name])
+            self.views[name].hide()
+        columns = 3 if len(names) > 4 else 2
+        for index, name in enumerate(names):
+            view = self.view(name)
+            self.grid.addWidget(view, index // columns, index % columns)
+            view.show()
+        self.shown = list(names)
+        self._link()
+
+    @property
+    def complete(self) -> bool:
+        """Every shown map has its image (the views fill one per event-loop turn)."""
+        return not self._pending
+
+    def _schedule(self) -> None:
+        if (self._pending or self._warm) and not self._timer.isActive():
+            self._timer.start()
+
+    def _fill_next(self) -> None:
+        """One unit of work per event-loop turn keeps the window responsive."""
+        if self._pending and self._pending[0][1] is not None and self._pending[0][1].dtype != np.uint8:
+            name, array = self._pending[0]  # tick 1: display values; tick 2: hand them to the view
+            step = max(1, -(-max(array.shape[:2]) // PREVIEW_MAX))
+            self._pending[0] = (name, display_u8(name, array[::step, ::step]))
+        elif self._pending:
+            name, values = self._pending.pop(0)
+            view = self.view(name)
+            view.set_values(values, self.channel.currentText())
+            if self._first_fill:
+                self._first_fill = False
+                view.view.getView().autoRange(padding=0.02)
+        elif self._warm:
+            self.view(self._warm.pop(0))
+        self._schedule()
 
     def _channel_changed(self, channel: str) -> None:
-        for view in self.views.values():
-            view.show_channel(channel)
+        for name in self.shown:
+            self.views[name].show_channel(channel)
 
     def _link(self) -> None:
-        views = [v.view.getView() for v in self.views.values()]
+        views = [self.views[n].view.getView() for n in self.shown]
         if not views:
             return
         master = views[0]

@@ -76,9 +76,11 @@ def test_open_rectify_run_inspect_export_reopen(make_window, qtbot, photo_files,
     result = photo.result
     assert set(result.maps) == SVBRDF_MAPS
     np.testing.assert_allclose(result.maps["diffuse"], np.clip(photo.prepared() * 0.8, 0, 1), atol=1e-6)
+    qtbot.waitUntil(lambda: window.results.complete, timeout=10_000)
     views = window.results.views
-    assert set(views) == SVBRDF_MAPS | {"photo"}
-    for name, view in views.items():
+    assert set(window.results.shown) == SVBRDF_MAPS | {"photo"}
+    for name in window.results.shown:
+        view = views[name]
         image = view.view.getImageItem().image
         assert image is not None and image.shape[:2] == (side, side), name
     window.results.channel.setCurrentText("R")
@@ -127,6 +129,7 @@ def test_open_rectify_run_inspect_export_reopen(make_window, qtbot, photo_files,
     assert reopened.name == "photo0.png" and reopened.status == "done"
     assert reopened.rectification == photo.rectification
     np.testing.assert_allclose(reopened.result.maps["roughness"], result.maps["roughness"])
-    assert set(window.results.views) == SVBRDF_MAPS | {"photo"}
+    assert set(window.results.shown) == SVBRDF_MAPS | {"photo"}
+    qtbot.waitUntil(lambda: window.results.complete, timeout=10_000)
     assert session.options.steps == 3 and window.task_panel.steps.value() == 3
     assert window.recent_menu.actions()[0].toolTip() == str(project)

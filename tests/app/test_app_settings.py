@@ -4,6 +4,7 @@ from app.settings import SCHEMA_VERSION, AppSettings, load_settings, migrate, sa
 
 
 def test_defaults_when_missing():
+    settings_path().unlink(missing_ok=True)  # the config dir is shared by the whole test session
     settings = load_settings()
     assert settings == AppSettings()
     assert not settings_path().exists()
