@@ -227,16 +227,13 @@ def _psnr(rmse: float, peak: float) -> float:
     return float("inf") if rmse <= 0 else float(20.0 * np.log10(max(peak, _EPS) / rmse))
 
 
-def _render_error(maps: dict, converted: dict, fov_degrees: float, max_size: int) -> RoundTripError:
+def _render_error(maps: dict, converted: dict, fov_degrees: float) -> RoundTripError:
     import torch
 
     from engine.materials import camera_distance, render_point
 
     def to_torch(x: np.ndarray) -> torch.Tensor:
-        t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).permute(2, 0, 1)[None]
-        if max(t.shape[-2:]) > max_size:
-            t = torch.nn.functional.interpolate(t, size=_fit(t.shape[-2:], max_size), mode="area")
-        return t
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).permute(2, 0, 1)[None]
 
     h, w = maps["diffuse"].shape[:2]
     roughness = maps.get("roughness", np.full((h, w, 1), 0.5, np.float32))
@@ -265,32 +262,42 @@ def _batched(maps: dict, count: int) -> dict:
     return {name: t.expand(count, -1, -1, -1) for name, t in maps.items()}
 
 
-def _fit(shape, max_size: int) -> tuple[int, int]:
-    h, w = int(shape[0]), int(shape[1])
-    scale = max_size / max(h, w)
-    return max(1, round(h * scale)), max(1, round(w * scale))
+def _shrink(x: np.ndarray, max_size: int | None) -> np.ndarray:
+    """Block-average (H,W,C) by the smallest integer factor that brings it to <= max_size a side."""
+    h, w = x.shape[:2]
+    if max_size is None or max(h, w) <= max_size:
+        return np.asarray(x, dtype=np.float32)
+    f = -(-max(h, w) // max_size)
+    h2, w2 = max(1, h // f), max(1, w // f)
+    f_h, f_w = min(f, h), min(f, w)
+    block = np.asarray(x[: h2 * f_h, : w2 * f_w], dtype=np.float32)
+    return block.reshape(h2, f_h, w2, f_w, -1).mean(axis=(1, 3))
 
 
 def roundtrip_error(
     maps: dict[str, np.ndarray],
     fov_degrees: float = 45.0,
     use_renderer: bool = True,
-    max_size: int = 128,
+    max_size: int | None = 128,
 ) -> RoundTripError:
     """Measure the metal/rough round-trip loss of ``maps`` (diffuse, specular, optional roughness/normals).
 
     Converts to base colour + metallic and back, then compares re-renders of both under a colocated
-    flash and two offset point lights (at most ``max_size`` pixels on a side), or falls back to
-    the map-space RMSE when the renderer is not available or ``use_renderer`` is False.
+    flash and two offset point lights, or falls back to the map-space RMSE when the renderer is not
+    available or ``use_renderer`` is False. For speed the maps are first block-averaged to at most
+    ``max_size`` pixels a side (None: full resolution); the conversion is per pixel, so this
+    estimates the full-resolution error.
     """
     if "diffuse" not in maps or "specular" not in maps:
         raise ValueError("The round-trip error needs the diffuse and specular maps.")
+    maps = {k: _shrink(v, max_size) for k, v in maps.items() if k in ("diffuse", "specular", "roughness",
+                                                                       "normals")}
     base, metallic = specular_to_metallic(maps["diffuse"], maps["specular"])
     diffuse, specular = metallic_to_specular(base, metallic)
     converted = {"diffuse": diffuse, "specular": specular}
     if use_renderer:
         try:
-            return _render_error(maps, converted, fov_degrees, max_size)
+            return _render_error(maps, converted, fov_degrees)
         except ImportError as error:
             log.info("renderer unavailable (%s); measuring the round trip in map space", error)
     per_map = {name: _rmse(maps[name], converted[name]) for name in ("diffuse", "specular")}

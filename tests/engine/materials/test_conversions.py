@@ -141,3 +141,14 @@ def test_bad_shapes_raise_clear_errors():
         cv.specular_to_metallic(np.zeros((4, 4, 3)), np.zeros((4, 5, 3)))
     with pytest.raises(ValueError, match="height"):
         cv.normals_from_height(np.zeros((4, 4, 3)))
+
+
+def test_roundtrip_error_on_shrunk_maps_estimates_the_full_resolution_error():
+    rows, cols = np.mgrid[0:200, 0:150].astype(np.float32)
+    diffuse = np.stack([0.2 + 0.5 * cols / 150, 0.3 + 0.4 * rows / 200, np.full_like(cols, 0.4)], -1)
+    maps = {"diffuse": diffuse, "specular": 0.2 * diffuse[..., ::-1]}
+    full = cv.roundtrip_error(maps, max_size=None)
+    small = cv.roundtrip_error(maps, max_size=64)
+    assert small.rmse == pytest.approx(full.rmse, rel=0.1)
+    assert cv._shrink(diffuse, 64).shape == (50, 37, 3)  # factor 4, remainder cropped
+    assert np.allclose(cv._shrink(diffuse, 64)[0, 0], diffuse[:4, :4].mean(axis=(0, 1)))
