@@ -96,6 +96,16 @@ def make_zip(bundle: Path, archive: Path) -> Path:
     return Path(shutil.make_archive(str(base), "zip", root_dir=bundle.parent, base_dir=bundle.name))
 
 
+def children_cpu_seconds() -> float | None:
+    """User + system CPU seconds of finished child processes (None where unsupported)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_pyinstaller(python: str, dist: Path, work: Path, variant: str, clean: bool) -> None:
     command = [python, "-m", "PyInstaller", str(HERE / "teamwork_studio.spec"), "--noconfirm",
                "--distpath", str(dist), "--workpath", str(work), "--log-level", "WARN"]
@@ -117,9 +127,10 @@ def build(args: argparse.Namespace) -> dict[str, object]:
     version = cfg.read_version(cfg.ROOT)
     dist = args.dist.resolve()
     bundle = dist / cfg.APP_NAME
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), children_cpu_seconds()
     run_pyinstaller(args.python, dist, args.work.resolve(), variant, args.clean)
     pyinstaller_seconds = time.perf_counter() - start
+    cpu_end = children_cpu_seconds()
     if not IS_WINDOWS:
         add_linux_extras(bundle)
     system = "windows" if IS_WINDOWS else platform.system()
@@ -128,6 +139,8 @@ def build(args: argparse.Namespace) -> dict[str, object]:
         "version": version, "variant": variant, "torch": torch_version, "cuda": cuda,
         "python": platform.python_version(), "platform": f"{system}-{machine}".lower(),
         "pyinstaller_seconds": round(pyinstaller_seconds, 1),
+        "pyinstaller_cpu_seconds": None if cpu_end is None else round(cpu_end - (cpu_start or 0.0), 1),
+        "cpus": os.cpu_count(),
     }
     build_info = dict(info)
     (bundle / "build-info.json").write_text(json.dumps(build_info, indent=2) + "\n", encoding="utf-8")
