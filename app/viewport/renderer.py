@@ -62,6 +62,10 @@ class ViewportRenderer:
                 f"this context has {ctx.version_code // 100}.{ctx.version_code // 10 % 10}."
             )
         self.ctx = ctx
+        # anisotropic filtering costs a lot on software rasterisers (llvmpipe): there, plain trilinear
+        gl_renderer = str(ctx.info.get("GL_RENDERER", "")).lower()
+        self.software = any(k in gl_renderer for k in ("llvmpipe", "softpipe", "swrast", "software"))
+        self.anisotropy = 1.0 if self.software else 8.0
         self.programs = {name: create_program(ctx, name) for name in PROGRAMS}
         self._vaos: dict[str, tuple[moderngl.VertexArray, list[moderngl.Buffer], geometry.Mesh]] = {}
         self._background = ctx.vertex_array(self.programs["background"], [])
@@ -99,7 +103,7 @@ class ViewportRenderer:
         tex.build_mipmaps()
         tex.repeat_x = tex.repeat_y = True
         tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-        tex.anisotropy = 8.0
+        tex.anisotropy = self.anisotropy
         return tex
 
     def _height_texture(self) -> moderngl.Texture:
@@ -158,7 +162,7 @@ class ViewportRenderer:
         self._exact = exact
         for tex in self._textures.values():
             # anisotropic filtering would blend texels even with NEAREST filters
-            tex.anisotropy = 1.0 if exact else 8.0
+            tex.anisotropy = 1.0 if exact else self.anisotropy
             tex.filter = (
                 (moderngl.NEAREST, moderngl.NEAREST)
                 if exact
@@ -190,7 +194,6 @@ class ViewportRenderer:
         clear = (0.0, 0.0, 0.0) if linear_output else CLEAR_COLOUR
         framebuffer.clear(*clear, 1.0, depth=1.0)
         ctx.enable(moderngl.DEPTH_TEST)
-        ctx.disable(moderngl.CULL_FACE)
         exposure = 2.0**settings.exposure
         rotation = math.radians(settings.environment_rotation)
         if environment and settings.show_background and settings.view_mode == "lit":
@@ -229,7 +232,13 @@ class ViewportRenderer:
         _set(prog, "u_linear_output", bool(linear_output))
         _set(prog, "u_exposure", exposure)
         _set(prog, "u_filmic", settings.tonemap == "filmic")
+        # closed shapes: skip the hidden back faces (half the fragments); the plane is seen from both sides
+        if settings.shape == "plane":
+            ctx.disable(moderngl.CULL_FACE)
+        else:
+            ctx.enable(moderngl.CULL_FACE)
         vao.render(moderngl.TRIANGLES)
+        ctx.disable(moderngl.CULL_FACE)
         return pose
 
     def _draw_background(

@@ -21,7 +21,10 @@ SHOTS = {  # name -> (settings changes, lighting mode)
     "plane_flash": ({"shape": "plane", "camera_pitch": 0.0, "camera_distance": 2.9}, "flash"),
     "sphere_flash": ({"shape": "sphere", "camera_pitch": 10.0}, "flash"),
     "cube_flash": ({"shape": "cube", "camera_yaw": 35.0, "camera_pitch": 25.0}, "flash"),
-    "plane_hdri": ({"shape": "plane", "camera_pitch": -35.0, "camera_distance": 3.2}, "environment"),
+    "plane_hdri": (
+        {"shape": "plane", "camera_yaw": 30.0, "camera_pitch": 15.0, "camera_distance": 3.4},
+        "environment",
+    ),
     "sphere_hdri": ({"shape": "sphere", "camera_pitch": 10.0}, "environment"),
     "cube_hdri": ({"shape": "cube", "camera_yaw": 35.0, "camera_pitch": 25.0}, "environment"),
 }
