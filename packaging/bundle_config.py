@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 
 APP_NAME = "teamwork-studio"
@@ -72,6 +73,10 @@ PY_EXCLUDES = (
 )
 # Qt translations kept (the app is English; qtbase has the standard dialog strings).
 QT_TRANSLATION_KEEP = ("qtbase_",)
+# Files the hooks collect that the app never runs: torch's C++ test programs and protoc (~130 MB).
+# Patterns match the destination inside the bundle, "/"-separated; KEEP wins over DROP.
+DROP_FROM_BUNDLE = ("torch/test/*", "torch/bin/*", "torch/lib/*_test.so", "torch/lib/*_test.dll")
+KEEP_IN_BUNDLE = ("torch/bin/torch_shm_manager",)
 
 # Inputs of the bundle: a bundle newer than all of these is reused by the tests.
 SOURCE_DIRS = ("engine", "app", "shaders", "assets", "configs", "packaging")
@@ -116,6 +121,16 @@ def metadata_packages(root: Path = ROOT) -> list[str]:
     for name in (*runtime_requirements(root), *EXTRA_METADATA):
         seen.setdefault(name, None)
     return list(seen)
+
+
+def is_dropped(destination: str) -> bool:
+    """Whether a collected file (destination path inside the bundle) is left out of it."""
+    dest = destination.replace("\\", "/")
+    if dest.startswith("PySide6/") and "/translations/" in dest:
+        return not dest.rsplit("/", 1)[-1].startswith(QT_TRANSLATION_KEEP)
+    if any(fnmatch(dest, pattern) for pattern in KEEP_IN_BUNDLE):
+        return False
+    return any(fnmatch(dest, pattern) for pattern in DROP_FROM_BUNDLE)
 
 
 def is_excluded_qt_import(module: str) -> bool:

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,23 @@ def run_bundle(bundle: Path, *args: str, timeout: float = 600,
                           timeout=timeout, env=environment, cwd=bundle.parent)
 
 
+def leftover_processes(bundle: Path, grace_s: float = 10.0) -> list[str]:
+    """Processes still running from the bundle's executables (a worker left behind), after a grace."""
+    import psutil
+
+    folder = str(bundle.resolve())
+    deadline = time.monotonic() + grace_s
+    while True:
+        alive = []
+        for process in psutil.process_iter(["pid", "exe", "cmdline"]):
+            exe = process.info.get("exe") or ""
+            if exe.startswith(folder):
+                alive.append(f"{process.info['pid']}: {' '.join(process.info.get('cmdline') or [])}")
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)
+
+
 def assert_no_frozen_failure(output: str) -> None:
     for failure in FROZEN_FAILURES:
         assert failure not in output, f"the bundle misses something ({failure}):\n{output[-4000:]}"
@@ -84,6 +102,7 @@ def test_bundle_layout(bundle, bundle_config):
     assert list(internal.glob("diffusers-*.dist-info")) and list(internal.glob("torch-*.dist-info"))
     qt_files = [p.name for p in (internal / "PySide6").rglob("*Qt6*")]
     assert any("Qt6Widgets" in name for name in qt_files)
+    assert not (internal / "torch" / "test").exists(), "torch's C++ test programs were bundled"
     for excluded in ("Qml", "Quick", "WebEngine", "Multimedia", "3D", "Pdf", "Designer"):
         assert not [n for n in qt_files if f"Qt6{excluded}" in n], f"Qt {excluded} was bundled"
     licences = (internal / "licenses" / "THIRD_PARTY_LICENSES.txt").read_text(encoding="utf-8")
@@ -138,6 +157,7 @@ def test_estimate_runs_through_the_frozen_worker(bundle, tmp_path):
         # Until a trained embedded model ships, the frozen worker must say so plainly and exit 1.
         assert result.returncode == 1, output[-4000:]
         assert "no trained embedded model" in output.lower(), output[-4000:]
+    assert not leftover_processes(bundle), "the frozen worker outlived the command"
 
 
 def test_gui_starts_offscreen_and_quits_cleanly(bundle):
@@ -148,3 +168,4 @@ def test_gui_starts_offscreen_and_quits_cleanly(bundle):
     smoke = [line for line in result.stderr.splitlines() if line.startswith("smoke:")]
     assert smoke and int(smoke[0].split()[1]) >= 1, result.stderr[-4000:]
     assert "Traceback" not in result.stderr
+    assert not leftover_processes(bundle), "a process of the app (the worker?) outlived the window"

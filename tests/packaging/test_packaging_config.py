@@ -110,3 +110,15 @@ def test_icon_files_are_real_images(bundle_config):
         assert png.getpixel((0, 0))[3] == 0 and png.getpixel((128, 128))[3] == 255  # rounded, opaque
     with Image.open(bundle_config.ICON_ICO) as ico:
         assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])
+
+
+def test_dropped_files(bundle_config):
+    assert bundle_config.is_dropped("torch/test/test_jit")
+    assert bundle_config.is_dropped("torch/bin/protoc")
+    assert not bundle_config.is_dropped("torch/bin/torch_shm_manager")
+    assert bundle_config.is_dropped("torch/lib/libtorchbind_test.so")
+    assert not bundle_config.is_dropped("torch/lib/libtorch_cpu.so")
+    assert bundle_config.is_dropped("PySide6/Qt/translations/qtdeclarative_de.qm")
+    assert not bundle_config.is_dropped("PySide6/Qt/translations/qtbase_de.qm")
+    assert not bundle_config.is_dropped("PySide6\\Qt\\lib\\libQt6Widgets.so.6")
+    assert not bundle_config.is_dropped("assets/hdri/studio.exr")
