@@ -56,6 +56,8 @@ def prepare_maps(maps: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Check sizes, convert, and fill missing SVBRDF maps with neutral defaults."""
     if not maps:
         raise ValueError("No maps were given to the viewport.")
+    if "diffuse" not in maps and "albedo" in maps:  # an intrinsic result: show its albedo as diffuse
+        maps = {**maps, "diffuse": maps["albedo"]}
     out = {name: to_hwc(name, value) for name, value in maps.items() if name in CHANNELS}
     if not out:
         raise ValueError(

@@ -63,6 +63,8 @@ def test_prepare_maps_accepts_torch_and_numpy_and_fills_defaults():
     assert maps["diffuse"].shape == (8, 6, 3) and maps["roughness"].shape == (8, 6, 1)
     assert np.allclose(maps["diffuse"], t["diffuse"][0].permute(1, 2, 0).numpy())
     assert np.allclose(maps["normals"], [0, 0, 1]) and np.allclose(maps["specular"], 0.04)
+    albedo = np.full((4, 4, 3), 0.25, np.float32)
+    assert np.allclose(prepare_maps({"albedo": albedo})["diffuse"], 0.25)  # intrinsic results
     grey = prepare_maps({"roughness": np.full((4, 4, 3), 0.3, np.float32)})
     assert grey["roughness"].shape == (4, 4, 1)
 
