@@ -1,0 +1,152 @@
+"""What the evaluation measures: a predictor turns a held-out photo into maps.
+
+- ``BaselinePredictor``: the trivial baselines (``benchmarks.eval.baselines``).
+- ``PipelinePredictor``: a Teamwork / LoRA / head-expansion pipeline sampled with the given steps,
+  samples and seed. The photo is exposure-normalised first exactly like the trainer's data (the 99th
+  percentile of the brightest channel at 0.8), so the model sees what it was trained on.
+- ``load_predictor(spec, task)``: ``baseline``; ``random-tiny`` (a randomly initialised tiny adapted
+  UNet, to prove the harness runs without trained weights); ``embedded`` (``assets/models/<task>``);
+  or a path to an exported model folder (``model.json`` + ``base/`` + ``adapter.safetensors``, or
+  ``unet/`` for head expansion — the layout ``engine.pipelines.export_model`` writes) or to a training
+  run folder holding ``model/``. A folder without ``base/`` uses its sibling ``../base`` (the shared
+  embedded base of ``assets/models/base``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from benchmarks.eval.baselines import intrinsic_baseline, svbrdf_baseline
+
+log = logging.getLogger(__name__)
+
+SVBRDF_OUTPUTS = ("diffuse", "specular", "roughness", "normals")
+INTRINSIC_OUTPUTS = ("albedo", "diffuseshading")
+
+
+def normalize_exposure(image: Tensor, target: float = 0.8, quantile: float = 0.99) -> Tensor:
+    """The trainer's exposure normalisation (engine.pipelines.train_data): brightest-channel quantile."""
+    peak = torch.quantile(image.amax(dim=-3).flatten(-2).float(), quantile, dim=-1)
+    return image * (target / peak.clamp_min(1e-6))[..., None, None, None]
+
+
+@dataclass
+class BaselinePredictor:
+    name: str = "baseline"
+    info: dict = field(default_factory=lambda: {"kind": "baseline"})
+
+    def svbrdf(self, image: Tensor, halfway: Tensor, fov_degrees: float) -> dict[str, Tensor]:
+        return svbrdf_baseline(image)
+
+    def intrinsic(self, image: Tensor) -> dict[str, Tensor]:
+        return intrinsic_baseline(image)
+
+
+@dataclass
+class PipelinePredictor:
+    """Samples a Teamwork-family pipeline (``engine.pipelines``) on one photo at a time."""
+
+    pipeline: object
+    name: str = "model"
+    steps: int = 20
+    samples: int = 1
+    seed: int = 0
+    info: dict = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)
+
+    def _run(self, inputs: dict[str, Tensor], wanted: tuple[str, ...]) -> dict[str, Tensor]:
+        teammates = self.pipeline.teammates
+        outputs = [c for c in wanted if f"{c}.out" in teammates]
+        if not outputs:
+            raise ValueError(f"Model {self.name!r} estimates none of {', '.join(wanted)}.")
+        inputs = {k: v for k, v in inputs.items() if f"{k}.in" in teammates}
+        started = time.perf_counter()
+        result = self.pipeline(inputs, outputs, steps=self.steps, samples=self.samples, seed=self.seed)
+        self.seconds.append(time.perf_counter() - started)
+        return {k: v.float() for k, v in result.maps.items()}
+
+    def svbrdf(self, image: Tensor, halfway: Tensor, fov_degrees: float) -> dict[str, Tensor]:
+        return self._run({"image": normalize_exposure(image), "halfway": halfway}, SVBRDF_OUTPUTS)
+
+    def intrinsic(self, image: Tensor) -> dict[str, Tensor]:
+        return self._run({"image": normalize_exposure(image)}, INTRINSIC_OUTPUTS)
+
+
+def load_model_folder(folder: str | Path, device: str = "cpu", dtype: torch.dtype = torch.float32):
+    """(pipeline, info) of an exported model folder or a run folder holding ``model/``."""
+    folder = Path(folder)
+    if not (folder / "model.json").exists() and (folder / "model" / "model.json").exists():
+        folder = folder / "model"
+    if not (folder / "model.json").exists():
+        raise ValueError(f"{folder} is not an exported model folder (no model.json).")
+    info = json.loads((folder / "model.json").read_text())
+    method = info.get("method", "teamwork")
+    if method == "head_expansion":
+        from diffusers import UNet2DModel
+
+        from engine.pipelines.head_expansion import HeadExpansionPipeline
+
+        unet = UNet2DModel.from_pretrained(folder / "unet", use_safetensors=True).eval().requires_grad_(False)
+        pipeline = HeadExpansionPipeline(unet, info["scheduler"], list(info["teammates"]), device, dtype)
+    else:
+        from engine.pipelines.pixel_unet import PixelUNetPipeline
+        from engine.teamwork import adapt, load_checkpoint
+
+        base_folder = folder / "base" if (folder / "base").exists() else folder.parent / "base"
+        base, scheduler = PixelUNetPipeline.load_base(base_folder)
+        config, state = load_checkpoint(folder / "adapter.safetensors")
+        model = adapt(base, config, state, dtype=torch.float32).eval()
+        pipeline = PixelUNetPipeline(model, scheduler, list(config.teammates), config, device, dtype)
+    info = dict(info, folder=str(folder))
+    return pipeline, info
+
+
+def random_tiny_pipeline(task: str, seed: int = 0, device: str = "cpu"):
+    """A randomly initialised tiny pixel UNet with random non-zero Teamwork adapters for ``task``."""
+    from diffusers import UNet2DModel
+
+    from engine.pipelines.pixel_unet import PixelUNetPipeline
+    from engine.tasks import get_task
+    from engine.teamwork import TeamworkConfig, adapt
+
+    torch.manual_seed(seed)
+    unet = UNet2DModel(
+        sample_size=32, in_channels=3, out_channels=3, layers_per_block=1, block_out_channels=(16, 32),
+        norm_num_groups=8, down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+    ).eval()
+    teammates = tuple(get_task(task).teammates())
+    config = TeamworkConfig(teammates=teammates, lora_rank=4, profile="pixel")
+    model = adapt(unet, config, seed=seed)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("adapter.up"):
+                parameter.normal_(0.0, 0.02)
+    return PixelUNetPipeline(model.eval(), teammates=list(teammates), teamwork=config, device=device)
+
+
+def load_predictor(spec: str, task: str, steps: int = 20, samples: int = 1, seed: int = 0,
+                   device: str = "cpu"):
+    """A predictor from a command-line spec (see the module docstring)."""
+    if spec == "baseline":
+        return BaselinePredictor()
+    if spec == "random-tiny":
+        pipeline = random_tiny_pipeline(task, seed, device)
+        return PipelinePredictor(pipeline, "random-tiny", steps, samples, seed, {"kind": "random-tiny"})
+    path = Path(spec)
+    if spec == "embedded":
+        from engine.paths import assets_dir
+
+        path = assets_dir() / "models" / task
+        if not path.exists():
+            raise ValueError(f"No embedded {task} model is shipped yet ({path} does not exist).")
+    pipeline, info = load_model_folder(path, device)
+    name = spec if spec == "embedded" else path.name
+    return PipelinePredictor(pipeline, name, steps, samples, seed, dict(info, kind="model"))
