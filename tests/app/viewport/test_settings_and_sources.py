@@ -65,3 +65,18 @@ def test_every_program_file_has_the_moderngl_window_layout(name):
     text = (shaders_dir() / f"{name}.glsl").read_text()
     assert text.startswith("#version 330 core")
     assert "#if VERTEX_SHADER" in text and "#if FRAGMENT_SHADER" in text
+
+
+def test_offscreen_rendering_does_not_import_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import app.viewport as v\n"
+        "if v.gl_available():\n"
+        "    v.render_offscreen({'diffuse': np.ones((4, 4, 3), np.float32)})\n"
+        "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt was imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
