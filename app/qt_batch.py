@@ -34,7 +34,9 @@ class QtBatchQueue(QWidget):
         self.session = session
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Photo", "Status", "Message"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 130)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
@@ -48,7 +50,7 @@ class QtBatchQueue(QWidget):
         self.retry.setToolTip("Queue again the photos that failed or were cancelled.")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop the running job and empty the queue.")
-        self.auto_export = QCheckBox("Export each result to")
+        self.auto_export = QCheckBox("Export each finished result to this folder:")
         self.auto_export.setToolTip("Write each finished texture set to this folder (one sub-folder per "
                                     "photo) with the preset chosen in the export dialog.")
         self.folder = QLineEdit()
@@ -56,7 +58,7 @@ class QtBatchQueue(QWidget):
         self.folder.setToolTip("Where batch results are exported.")
         self.browse = QToolButton(text="…")
         self.browse.setToolTip("Choose the output folder.")
-        self.open_folder = QPushButton("Open output folder")
+        self.open_folder = QPushButton("Open folder")
         self.open_folder.setToolTip("Show the output folder in your file manager.")
 
         buttons = QHBoxLayout()
@@ -64,7 +66,6 @@ class QtBatchQueue(QWidget):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         output = QHBoxLayout()
-        output.addWidget(self.auto_export)
         output.addWidget(self.folder, 1)
         output.addWidget(self.browse)
         output.addWidget(self.open_folder)
@@ -72,6 +73,7 @@ class QtBatchQueue(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.auto_export)
         layout.addLayout(output)
 
         self.run_all.clicked.connect(self.run_all_requested)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -20,6 +21,8 @@ ADVICE = {
 def humane(message: str, kind: str = "failed") -> str:
     """The text shown to the user: the engine's sentence plus advice for known kinds."""
     message = message.strip() or "Something went wrong."
+    if kind == "crashed":  # "(killed by signal 9)" belongs in the details, not in the sentence
+        message = re.sub(r"\s*\([^)]*\)", "", message).replace("worker crashed", "stopped unexpectedly")
     if kind == "failed" and "out of memory" in message.lower():
         kind = "out_of_memory"
     advice = ADVICE.get(kind)

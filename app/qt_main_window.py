@@ -88,10 +88,13 @@ class QtMainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["batch"], self.docks["messages"])
         self.docks["batch"].raise_()
         self._dock("task", "Task and model", self.task_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("viewport", "Relighting viewport", self.viewport, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("results", "Results", self.results, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.docks["photos"], self.docks["task"]], [270, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["results"]], [380], Qt.Orientation.Vertical)
+        self._dock("viewport", "Relighting viewport", self.viewport, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.docks["results"], self.docks["viewport"], Qt.Orientation.Horizontal)
+        d, horizontal = self.docks, Qt.Orientation.Horizontal
+        self.resizeDocks([d["photos"], d["task"]], [280, 340], horizontal)
+        self.resizeDocks([d["results"], d["viewport"]], [900, 480], horizontal)
+        self.resizeDocks([d["results"]], [440], Qt.Orientation.Vertical)
 
         self._build_menus()
         self._connect()

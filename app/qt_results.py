@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -94,13 +94,16 @@ class QtResultsPanel(QWidget):
         bar.addWidget(self.show_photo)
         bar.addStretch(1)
         bar.addWidget(self.info)
-        self.grid = QGridLayout()
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.empty)
-        layout.addLayout(self.grid, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.grid_host, 1)
 
         self.channel.currentTextChanged.connect(self._channel_changed)
         self.sync.toggled.connect(lambda _: self._link())
@@ -142,6 +145,7 @@ class QtResultsPanel(QWidget):
         self._shown = key
         self._pending = []
         self.empty.setVisible(result is None)
+        self.grid_host.setVisible(result is not None)
         if result is None:
             self._layout([])
             self.info.setText("")

@@ -72,7 +72,7 @@ class QtTaskPanel(QWidget):
         self.base_browse.setToolTip("Choose the base-model folder.")
 
         self.steps = QSpinBox()
-        self.steps.setRange(1, 200)
+        self.steps.setRange(1, 1000)
         self.steps.setToolTip("Denoising steps: more steps are slower and usually a little cleaner.")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -203,6 +203,7 @@ class QtTaskPanel(QWidget):
                 self.fov.setValue(photo.fov_degrees)
                 self.fov_source.setText("from EXIF" if photo.fov_from_exif else "default")
             else:
+                self.fov.setValue(45.0)
                 self.fov_source.setText("")
             has_photos = bool(self.session.photos)
             if not self._running:

@@ -37,7 +37,8 @@ class QtWelcome(QWidget):
         heading.setStyleSheet("font-weight: 600; margin-top: 18px;")
         capture = QLabel(CAPTURE)
         capture.setWordWrap(True)
-        capture.setMaximumWidth(560)
+        capture.setFixedWidth(600)
+        capture.setMinimumHeight(capture.heightForWidth(600) + 6)
         steps = QLabel("1  Open a photo   ·   2  Drag the corners to straighten it   ·   3  Run   ·   "
                        "4  Inspect and relight   ·   5  Export")
         steps.setObjectName("hint")

@@ -54,8 +54,8 @@ class TaskOptions:
             raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
-        if self.steps < 1 or self.samples < 1 or self.max_size < 16:
-            raise ValueError("steps and samples must be at least 1 and the maximum size at least 16")
+        if not (1 <= self.steps <= 1000 and 1 <= self.samples <= 16 and 16 <= self.max_size <= 8192):
+            raise ValueError("steps must be 1-1000, samples 1-16 and the working size 16-8192 pixels")
 
     def for_photo(self, photo: Photo) -> dict:
         """The keyword arguments of ``EstimateOptions`` for one photo."""

@@ -46,7 +46,7 @@ class ExportDefaults:
     resolution: int = 0  # 0 = keep the estimated resolution
     bit_depth: int = 16
     fmt: str = "png"
-    naming: str = "{photo}_{map}"
+    naming: str = "{photo}_{preset}"
     folder: str = ""
 
 

@@ -15,7 +15,7 @@ import torch
 from engine.materials import render_flash
 from engine.materials.generator import generate_material
 
-FAMILY, SIZE, SEED, FOV = "wood_planks", 768, 7, 60.0
+FAMILY, SIZE, SEED, FOV = "wood_planks", 768, 7, 45.0  # FOV = the app default
 
 
 def main() -> None:

@@ -30,8 +30,8 @@ def test_worker_killed_during_run_shows_error_then_second_run_succeeds(make_wind
     boxes = _open_boxes(window)
     assert len(boxes) == 1 and window.last_error is boxes[0]
     text = boxes[0].text()
-    assert "crashed" in text and "run again" in text
-    assert "kind: crashed" in boxes[0].detailedText()  # the details expander
+    assert "stopped unexpectedly" in text and "run again" in text and "signal" not in text
+    assert "kind: crashed" in boxes[0].detailedText() and "signal 9" in boxes[0].detailedText()
     assert window.task_panel.run.isEnabled() and not window.runner.running
     boxes[0].close()
 
