@@ -1,0 +1,38 @@
+"""Datasets for training and evaluation. A sample is a dict of (C,H,W) float32 components in engine
+conventions plus ``name`` (engine.data.sample); samples carry only the components they have.
+
+- ``FolderDataset(root)``, ``write_sample``, ``read_sample``: one folder per sample, one image per
+  component named after it (engine.data.folder).
+- ``MatSynthDataset(root)``: MatSynth materials extracted to folders (engine.data.matsynth).
+- ``FivePanelDataset(root)``: photo|normals|diffuse|roughness|specular side by side (five_panel).
+- ``GeneratedSVBRDFDataset``, ``GeneratedIntrinsicDataset``: on the fly from the procedural
+  materials and scenes, deterministic per index (engine.data.generated).
+- ``MixedDataset(datasets, weights, length, seed)``, ``collate``; ``split_indices`` / ``split_dataset``
+  for deterministic hash-based splits (engine.data.mixing).
+"""
+
+from engine.data.five_panel import FivePanelDataset, join_panels, split_panels
+from engine.data.folder import FolderDataset, read_sample, write_sample
+from engine.data.generated import GeneratedIntrinsicDataset, GeneratedSVBRDFDataset
+from engine.data.matsynth import MatSynthDataset, read_matsynth_material
+from engine.data.mixing import MixedDataset, split_dataset, split_indices
+from engine.data.sample import collate, components, resize
+
+__all__ = [
+    "FivePanelDataset",
+    "FolderDataset",
+    "GeneratedIntrinsicDataset",
+    "GeneratedSVBRDFDataset",
+    "MatSynthDataset",
+    "MixedDataset",
+    "collate",
+    "components",
+    "join_panels",
+    "read_matsynth_material",
+    "read_sample",
+    "resize",
+    "split_dataset",
+    "split_indices",
+    "split_panels",
+    "write_sample",
+]
