@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from engine.teamwork import TeamworkConfig, active, adapt, adapted_layers
+from engine.teamwork import TeamworkConfig, active, adapt, adapted_layers, layers
 from engine.teamwork.layers import TeamAdapter, team_offset_last
 from engine.teamwork.selection import Selection
 
@@ -34,16 +34,18 @@ def _sync(device: torch.device) -> None:
 
 def timed_pair(fa: Callable[[], object], fb: Callable[[], object], device: torch.device, reps: int):
     """Best-of-`reps` seconds of two functions, run alternately (fair on a busy machine)."""
+    # one CPU thread: count the thread's CPU time, which a busy shared machine barely disturbs
+    clock = time.thread_time if device.type == "cpu" and torch.get_num_threads() == 1 else time.perf_counter
     best = [float("inf"), float("inf")]
     for fn in (fa, fb):  # warm-up
         fn()
     for _ in range(reps):
         for i, fn in enumerate((fa, fb)):
             _sync(device)
-            start = time.perf_counter()
+            start = clock()
             fn()
             _sync(device)
-            best[i] = min(best[i], time.perf_counter() - start)
+            best[i] = min(best[i], clock() - start)
     return best[0], best[1]
 
 
@@ -85,6 +87,9 @@ def layer_benchmark(device, dtype, tokens, width, rank, samples, teammates, reps
         del ref, theirs, ours
         with active(model, rows):
             t_linear, t_adapted = timed_pair(lambda: linear(x), lambda: model(x), device, reps)
+            layers._FUSE_DISABLED = True
+            _, t_unfused = timed_pair(lambda: None, lambda: model(x), device, reps)
+            layers._FUSE_DISABLED = False
         t_ours, t_official = timed_pair(
             lambda: team_offset_last(y, x, adapter, selection, True),
             lambda: official_offset(y, x, adapter, tidx, batch_matrix),
@@ -104,6 +109,7 @@ def layer_benchmark(device, dtype, tokens, width, rank, samples, teammates, reps
         "dtype": str(dtype).removeprefix("torch."),
         "ms_plain_linear": 1e3 * t_linear,
         "ms_adapted_layer": 1e3 * t_adapted,
+        "ms_adapted_layer_unfused": 1e3 * t_unfused,
         "ms_our_offset": 1e3 * t_ours,
         "ms_official_einsum_offset": 1e3 * t_official,
         "speedup_offset_vs_official": t_official / t_ours,
@@ -237,6 +243,7 @@ def main() -> int:
         if cuda
         else f"cpu ({platform.processor() or 'unknown'})",
         "threads": torch.get_num_threads(),
+        "clock": "thread CPU time" if device.type == "cpu" and torch.get_num_threads() == 1 else "wall",
         "torch": torch.__version__,
     }
     if args.part in ("all", "layer"):

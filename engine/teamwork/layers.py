@@ -48,12 +48,17 @@ class TeamAdapter(nn.Module):
         return self.down.shape[2]
 
 
-def _gathered(adapter: TeamAdapter, tidx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-row down [B, n, r] and up-with-bias [B, r(+1), m] for the active rows."""
+def _gathered(
+    adapter: TeamAdapter, tidx: torch.Tensor, base_bias: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-row down [B, n, r] and up [B, r(+1), m]; the extra row holds b_i (+ a base bias to fold in)."""
     down = adapter.down.index_select(0, tidx)
     up = adapter.up.index_select(0, tidx)
-    if adapter.bias is not None:
-        up = torch.cat([up, adapter.bias.index_select(0, tidx).unsqueeze(1)], dim=1)
+    bias = None if adapter.bias is None else adapter.bias.index_select(0, tidx)
+    if base_bias is not None:
+        bias = base_bias.to(up.dtype).expand(len(tidx), -1) if bias is None else bias + base_bias
+    if bias is not None:
+        up = torch.cat([up, bias.unsqueeze(1)], dim=1)
     return down, up
 
 
@@ -71,16 +76,42 @@ def _mix(h: torch.Tensor, selection: Selection, sidx: torch.Tensor, communicate:
     return summed.index_select(0, sidx)
 
 
+def _hidden_last(
+    x: torch.Tensor, adapter: TeamAdapter, selection: Selection, communicate: bool, base_bias=None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Channels-last h [B, L, r(+1)] (a ones column when `up` has a bias row) and up [B, r(+1), m]."""
+    tidx, sidx = selection.on(x.device)
+    down, up = _gathered(adapter, tidx, base_bias)
+    h = _mix(torch.bmm(x, down), selection, sidx, communicate)
+    if up.shape[1] > h.shape[-1]:
+        h = torch.cat([h, h.new_ones(h.shape[:-1] + (1,))], dim=-1)
+    return h, up
+
+
 def team_offset_last(
     y: torch.Tensor, x: torch.Tensor, adapter: TeamAdapter, selection: Selection, communicate: bool
 ) -> torch.Tensor:
     """Channels-last: y [B, L, m] + offset for x [B, L, n]; all in the adapter dtype."""
-    tidx, sidx = selection.on(x.device)
-    down, up = _gathered(adapter, tidx)
-    h = _mix(torch.bmm(x, down), selection, sidx, communicate)  # [B, L, r]
-    if adapter.bias is not None:
-        h = torch.cat([h, h.new_ones(h.shape[:-1] + (1,))], dim=-1)
+    h, up = _hidden_last(x, adapter, selection, communicate)
     return torch.baddbmm(y, h, up)
+
+
+def team_linear(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    adapter: TeamAdapter,
+    selection: Selection,
+    communicate: bool,
+) -> torch.Tensor:
+    """Fused W x + b + offset for x [B, L, n] (one dtype): the offset (with both biases folded into
+    its extra row) is written first and the base GEMM accumulates onto it (beta = 1), so adding the
+    offset costs no extra pass over the output."""
+    h, up = _hidden_last(x, adapter, selection, communicate, base_bias=bias)
+    out = torch.bmm(h, up)
+    b, length, n = x.shape
+    out.view(b * length, -1).addmm_(x.reshape(b * length, n), weight.t())
+    return out
 
 
 def team_offset_first(
@@ -102,6 +133,9 @@ def _like(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if out.stride() == y.stride():
         return out
     return torch.empty_like(y).copy_(out)
+
+
+_FUSE_DISABLED = False  # benchmarks flip this to time the unfused path
 
 
 class TeamworkLayerMixin:
@@ -147,14 +181,17 @@ class TeamworkLinear(nn.Linear, TeamworkLayerMixin):
         return layer
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        y = F.linear(input, self.weight, self.bias)
         if input.dim() < 2:
             raise ValueError("A Teamwork linear layer needs a batch dimension first.")
         selection = self._selection(input.shape[0])
         dtype = self.adapter.down.dtype
-        x3 = input.reshape(input.shape[0], -1, input.shape[-1]).to(dtype)
+        x3 = input.reshape(input.shape[0], -1, input.shape[-1])
+        if input.dtype == dtype == self.weight.dtype and not _FUSE_DISABLED:
+            out = team_linear(x3, self.weight, self.bias, self.adapter, selection, self.communicate)
+            return out.view(*input.shape[:-1], self.out_features)
+        y = F.linear(input, self.weight, self.bias)
         y3 = y.reshape(y.shape[0], -1, y.shape[-1]).to(dtype)
-        out = team_offset_last(y3, x3, self.adapter, selection, self.communicate)
+        out = team_offset_last(y3, x3.to(dtype), self.adapter, selection, self.communicate)
         return _like(out.view(y.shape), y)
 
 
