@@ -7,7 +7,6 @@ The naming template names the material (its folder and the preset's file prefix)
 from __future__ import annotations
 
 import datetime
-import inspect
 import logging
 import re
 from dataclasses import dataclass
@@ -100,34 +99,42 @@ def resize_maps(maps: dict[str, np.ndarray], longest: int) -> dict[str, np.ndarr
     return out
 
 
+def preset_choices() -> dict[str, str]:
+    """Preset name -> label: the engine's presets (built-in and the user's own), known ones first."""
+    try:
+        from engine.export import list_presets
+
+        presets = list_presets()
+    except ImportError:  # pragma: no cover - engine always ships export
+        return dict(PRESETS)
+    choices = {key: label for key, label in PRESETS.items() if key in presets}
+    for key, preset in presets.items():
+        if key not in choices:
+            description = (preset.description or "").split(".")[0]
+            choices[key] = f"{key} ({description})" if description else key
+    return choices
+
+
 def export_maps(maps: dict[str, np.ndarray], choice: ExportChoice, photo: str, task: str,
-                overwrite: bool = False) -> Path:
-    """Write one texture set; returns its folder. Raises ``ExportError`` with one sentence."""
+                overwrite: bool = False, tileable: bool = False, fov_degrees: float = 45.0) -> Path:
+    """Write one texture set with ``engine.export.export_material``; returns its folder.
+    Raises ``ExportError`` with one sentence."""
     target = choice.target(photo, task)
     if existing_files(target) and not overwrite:
         raise ExportError(f"{target} already holds files; confirm to overwrite them.")
+    from engine.export import export_material
+
     try:
-        from engine import export as engine_export
-    except ImportError as error:  # pragma: no cover - engine always ships export
-        raise ExportError("The export module is missing from this build.") from error
-    try:
-        export_material = getattr(engine_export, "export_material", None)
-        if export_material is not None:
-            kwargs = {"name": target.name, "fmt": choice.fmt, "resolution": choice.resolution or None,
-                      "overwrite": True}
-            accepted = inspect.signature(export_material).parameters
-            kwargs = {k: v for k, v in kwargs.items() if k in accepted}
-            if "resolution" not in accepted:
-                maps = resize_maps(maps, choice.resolution)
-            export_material(maps, choice.preset, target, **kwargs)
-        elif choice.preset == "raw":
-            engine_export.write_raw(resize_maps(maps, choice.resolution), target, fmt=choice.fmt)
-        else:
-            raise ExportError(f"The {choice.preset} preset is not available in this build yet; use Raw.")
-    except ExportError:
-        raise
-    except (OSError, ValueError, KeyError) as error:
+        report = export_material(
+            maps, choice.preset, target, name=target.name, fmt=choice.fmt,
+            resolution=choice.resolution or None, overwrite=True, tileable=tileable,
+            fov_degrees=fov_degrees,
+        )
+    except (OSError, ValueError, KeyError) as error:  # engine.export.ExportError is an OSError
         log.exception("export to %s failed", target)
-        raise ExportError(f"Export to {target} failed: {error}") from error
+        text = str(error).strip() or type(error).__name__
+        raise ExportError(text if text.endswith(".") else text + ".") from error
+    for warning in getattr(report, "warnings", []) or []:
+        log.warning("export: %s", warning)
     log.info("exported %s with the %s preset to %s", photo, choice.preset, target)
     return target

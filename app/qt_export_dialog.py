@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.exporting import BIT_DEPTHS, FILE_TYPES, PRESETS, RESOLUTIONS, ExportChoice, existing_files
+from app.exporting import BIT_DEPTHS, FILE_TYPES, RESOLUTIONS, ExportChoice, existing_files, preset_choices
 
 
 class QtExportDialog(QDialog):
@@ -30,7 +30,7 @@ class QtExportDialog(QDialog):
         self.confirm_overwrite = self._ask_overwrite  # replaced in tests
 
         self.preset = QComboBox()
-        for key, label in PRESETS.items():
+        for key, label in preset_choices().items():
             self.preset.addItem(label, key)
         self.preset.setToolTip("Which engine the textures are for: it decides the file names, channel "
                                "packing and normal-map convention.")

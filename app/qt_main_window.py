@@ -60,6 +60,7 @@ class QtMainWindow(QMainWindow):
         self.runner = JobRunner(self.session, bridge)
         bridge.attach(self.runner)
         self.last_error = None  # the most recent error box (tests read it)
+        self._auto_exported: set[int] = set()
         self.confirm_discard = self._ask_discard  # replaced in tests
         self.setWindowTitle("Teamwork Studio")
         self.setAcceptDrops(True)
@@ -397,9 +398,14 @@ class QtMainWindow(QMainWindow):
         self._refresh_central()
         if not self.batch.auto_export.isChecked() or not self.batch.folder.text().strip():
             return
+        if id(photo.result) in self._auto_exported:  # once per result (statuses re-emit the event)
+            return
+        self._auto_exported.add(id(photo.result))
         choice = self.export_choice(folder=self.batch.folder.text().strip())
         try:
-            export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True)
+            target = export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True,
+                                 tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees)
+            log.info("batch: %s exported to %s", photo.name, target)
         except ExportError as error:
             self.session.set_status(photo_id, "done", f"Export failed: {error}")
 
@@ -427,7 +433,8 @@ class QtMainWindow(QMainWindow):
         self.settings.export = ExportDefaults(choice.preset, choice.resolution, choice.bit_depth,
                                               choice.file_type, choice.naming, choice.folder)
         try:
-            target = export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True)
+            target = export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True,
+                                 tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees)
         except ExportError as error:
             self.show_error("Export failed", str(error))
             return
