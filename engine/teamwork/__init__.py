@@ -15,6 +15,7 @@ from engine.teamwork.checkpoint import TeamworkCheckpointError, load_checkpoint,
 from engine.teamwork.config import TeamworkConfig
 from engine.teamwork.profiles import PROFILES, Profile, get_profile, profile_for_model
 from engine.teamwork.selection import Selection, active
+from engine.teamwork.training import gradient_checkpointing_func
 
 __all__ = [
     "PROFILES",
@@ -26,6 +27,7 @@ __all__ = [
     "adapt",
     "adapted_layers",
     "get_profile",
+    "gradient_checkpointing_func",
     "load_checkpoint",
     "profile_for_model",
     "save_checkpoint",

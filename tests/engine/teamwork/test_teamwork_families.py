@@ -99,3 +99,24 @@ def test_named_profile_must_fit_the_model(family):
         adapt(family.build(), TeamworkConfig(TEAM, profile=other))
     model = adapt(family.build(), TeamworkConfig(TEAM, lora_rank=2, profile=family.profile.lower()))
     assert len(adapted_layers(model)) == family.num_layers
+
+
+@pytest.mark.parametrize("name", ["sd3", "sd2"])
+def test_gradient_checkpointing_keeps_rows_for_backward_outside_the_block(name):
+    from engine.teamwork import gradient_checkpointing_func, trainable_parameters
+    from tests.engine.teamwork.families import FAMILIES
+
+    family = FAMILIES[name]
+    grads = []
+    for checkpointing in (False, True):
+        model = adapt(family.build(), CFG, seed=0)
+        randomize_adapters(model, seed=5)
+        if checkpointing:
+            model.enable_gradient_checkpointing(gradient_checkpointing_func(model))
+        model.train()
+        with active(model, ROWS):
+            loss = family.call(model, family.make_input(len(ROWS), 6)).square().mean()
+        loss.backward()  # outside the block: recomputation needs the captured rows
+        grads.append([p.grad.clone() for p in trainable_parameters(model)])
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
