@@ -7,11 +7,13 @@ How it is computed (never a [batch, tokens, teammates, out] intermediate):
 2. one batched matmul  x_k @ D_{t_k} -> [B, L, r]  (reads x once, no permute copy of x);
 3. mix per sample: a reshape + sum when rows come in equal contiguous groups, else index_add
    (skipped for the independent-LoRA baseline);
-4. one batched matmul-accumulate  y + [h | 1] @ [U ; b]  (baddbmm): the bias is folded in as an
-   extra rank row, so the offset and the bias cost one pass over the output.
+4. Linear (same dtype): out = [h | 1] @ [U ; b_i + b_base] (bmm), then the base GEMM accumulates
+   onto it (addmm_, beta = 1): the offset and both biases cost no extra pass over the output.
+   Conv2d, or adapters in another dtype: y + [h | 1] @ [U ; b] in one baddbmm.
 Linear layers are channels-last ([B, L, n]); convs are channels-first ([B, n, H*W]) and use the
-transposed products, so neither layout is ever permuted. The offset is computed in the adapter
-dtype; the result is returned in the base output dtype.
+transposed products (or channels-last when the conv output is), so no layout is ever permuted.
+The offset is computed in the adapter dtype; the result is returned in the base output dtype
+and memory layout.
 """
 
 from __future__ import annotations

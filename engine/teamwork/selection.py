@@ -95,6 +95,9 @@ class Team:
             f"teamwork_selection_{id(self):x}", default=None
         )
 
+    def __deepcopy__(self, memo: dict) -> Team:
+        return Team(self.config)  # a copied model gets its own rows
+
     def current(self) -> Selection:
         selection = self._current.get()
         if selection is None:

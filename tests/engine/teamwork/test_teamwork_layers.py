@@ -210,3 +210,17 @@ def test_rows_are_per_thread():
     for i in range(len(jobs)):
         assert len(results[i]) == 20
         assert all(torch.equal(r, expected[i]) for r in results[i])
+
+
+def test_deepcopy_of_an_adapted_model_has_its_own_rows():
+    import copy
+
+    _, model = linear_model()
+    twin = copy.deepcopy(model)
+    x = torch.randn(2, 6)
+    with torch.no_grad(), active(model, CFG.rows(1, ["image.in", "diffuse.out"])):
+        y = model(x)
+        with pytest.raises(RuntimeError, match="without active rows"):
+            twin(x)
+        with active(twin, CFG.rows(1, ["image.in", "diffuse.out"])):
+            assert torch.equal(twin(x), y)
