@@ -1,0 +1,152 @@
+import pytest
+import torch
+
+from engine.pipelines.train import Trainer
+from engine.pipelines.train_config import TrainConfig
+from engine.pipelines.train_data import Example
+
+TINY_UNET = dict(
+    layers_per_block=1, block_out_channels=[8, 16], down_block_types=["DownBlock2D", "AttnDownBlock2D"],
+    up_block_types=["AttnUpBlock2D", "UpBlock2D"], norm_num_groups=4, attention_head_dim=8,
+)
+
+
+def config(tmp_path, method="teamwork", teammates=("image.in", "albedo.out"), data=None, **train):
+    raw = {
+        "model": {"base": "fresh", "fresh": TINY_UNET},
+        "teamwork": {"method": method, "teammates": list(teammates), "rank": 4},
+        "data": data or [{"source": "toy", "outputs": ["albedo"], "cells": 1}],
+        "train": {"steps": 4, "batch_size": 2, "size": 8, "lr": 1e-2, "seed": 0, **train},
+        "output": {"dir": str(tmp_path), "checkpoint_every": 1000, "validate_every": 0, "log_every": 1},
+    }
+    return TrainConfig.from_dict(raw)
+
+
+def paired_losses(trainer: Trainer) -> tuple[float, float]:
+    """Loss on true (input, output) pairs and on pairs whose input belongs to another example."""
+    examples = trainer.data.batch(torch.Generator().manual_seed(5), 16, trainer.config.train.size)
+    shuffled = [Example({"image": examples[(i + 1) % 16].maps["image"], "albedo": e.maps["albedo"]})
+                for i, e in enumerate(examples)]
+    losses = []
+    for batch in (examples, shuffled):
+        trainer.generator = torch.Generator().manual_seed(7)
+        with torch.no_grad():
+            losses.append(float(trainer.loss(batch, timestep=800)))
+    return losses[0], losses[1]
+
+
+@pytest.mark.slow  # ~30 s on a free CPU core (100 steps of two tiny models)
+def test_communication_lets_outputs_learn_from_inputs(tmp_path):
+    results = {}
+    for method in ("teamwork", "lora"):
+        trainer = Trainer(config(tmp_path / method, method, steps=100, batch_size=4, lr=3e-2),
+                          device="cpu", resume=False)
+        before = paired_losses(trainer)
+        trainer.run()
+        results[method] = (before, paired_losses(trainer))
+    (tw_before, _), (tw_true, tw_shuffled) = results["teamwork"]
+    _, (lora_true, lora_shuffled) = results["lora"]
+    assert tw_true < 0.6 * tw_before                   # the loss clearly went down
+    assert tw_shuffled - tw_true > 0.005                 # ... partly by reading the input teammate
+    assert abs(lora_shuffled - lora_true) < 1e-6         # without communication the input is ignored
+    assert tw_true < lora_true
+
+
+def test_heterogeneous_batches_train_only_their_outputs(tmp_path):
+    data = [{"source": "toy", "outputs": ["albedo"]},
+            {"source": "toy", "outputs": ["roughness", "specular"], "mask": True}]
+    teammates = ("image.in", "albedo.out", "roughness.out", "specular.out")
+    trainer = Trainer(config(tmp_path, teammates=teammates, data=data, batch_size=4), device="cpu",
+                      resume=False)
+    examples = trainer.data.batch(torch.Generator().manual_seed(0), 4, 8)
+    rows, images, is_out, weights = trainer.collate(examples)
+    expected = [(s, f"{c}.{'in' if c == 'image' else 'out'}") for s, e in enumerate(examples)
+                for c in ("image", "albedo", "roughness", "specular") if c in e.maps]
+    assert rows == expected and len({len(e.maps) for e in examples}) == 2
+    assert images.shape == (len(rows), 3, 8, 8) and is_out.sum() == len(rows) - 4
+    assert weights.amin() == 0  # the masked source brings per-pixel weights
+    loss = trainer.loss(examples)
+    loss.backward()
+    up = trainer.params["down_blocks.0.resnets.0.conv1.adapter.up"]
+    assert torch.isfinite(loss) and up.grad[1:].abs().sum() > 0  # every output teammate gets gradient
+
+
+def test_per_pixel_weights_mask_the_loss():
+    from engine.pipelines.train import weighted_mse
+
+    prediction = torch.rand(3, 3, 8, 8)
+    target = torch.rand(3, 3, 8, 8)
+    weights = torch.ones(3, 1, 8, 8)
+    weights[1, :, 4:] = 0
+    is_out = torch.tensor([False, True, True])
+    changed = target.clone()
+    changed[1, :, 4:] += 5      # hidden by the weights
+    changed[0] += 5             # an input row: never in the loss
+    assert weighted_mse(prediction, changed, weights, is_out) == weighted_mse(prediction, target, weights, is_out)
+    changed[2] += 1
+    assert weighted_mse(prediction, changed, weights, is_out) > weighted_mse(prediction, target, weights, is_out)
+
+
+def test_resume_continues_identically(tmp_path):
+    settings = dict(steps=4, ema_decay=0.9, lr_schedule="cosine", warmup_steps=2)
+    straight = Trainer(config(tmp_path / "a", **settings), device="cpu")
+    straight.run()
+    first = Trainer(config(tmp_path / "b", **settings), device="cpu")
+    assert first.run(until_step=2) == 2
+    second = Trainer(config(tmp_path / "b", **settings), device="cpu")
+    assert second.step == 2
+    second.run()
+    for name, p in straight.params.items():
+        assert torch.equal(p, second.params[name]), name
+        assert torch.equal(straight.ema[name], second.ema[name])
+    assert straight.lr_scheduler.get_last_lr() == second.lr_scheduler.get_last_lr()
+
+
+def test_lr_schedule_applies(tmp_path):
+    trainer = Trainer(config(tmp_path, steps=6, lr_schedule="cosine", warmup_steps=2), device="cpu")
+    lrs = []
+    for _ in range(6):
+        lrs.append(trainer.optimizer.param_groups[0]["lr"])
+        trainer.train_step()
+    assert lrs[0] == 0 and lrs[2] == pytest.approx(1e-2) and lrs[5] < lrs[3] < lrs[2]
+
+
+def test_gradient_accumulation_averages_micro_batches(tmp_path):
+    trainer = Trainer(config(tmp_path, grad_accum=2, batch_size=1), device="cpu")
+    loss = trainer.train_step()
+    assert trainer.step == 1 and loss > 0
+
+
+def test_export_writes_the_official_adapter_and_base(tmp_path):
+    from engine.pipelines.pixel_unet import PixelUNetPipeline
+    from engine.teamwork import load_checkpoint
+
+    trainer = Trainer(config(tmp_path, steps=1), device="cpu")
+    trainer.run()
+    model = tmp_path / "model"
+    tw, state = load_checkpoint(model / "adapter.safetensors")
+    assert tw.teammates == ("image.in", "albedo.out") and tw.lora_communication
+    key = "down_blocks.0.resnets.0.conv1.adapter.up"
+    assert torch.equal(state[key], trainer.params[key].detach())
+    unet, scheduler = PixelUNetPipeline.load_base(model / "base")
+    assert scheduler["prediction_type"] == "v_prediction"
+    assert all(torch.equal(a, b) for a, b in zip(unet.state_dict().values(), trainer.base.state_dict().values(),
+                                                  strict=True))
+
+
+def test_pretrain_trains_the_whole_base(tmp_path):
+    data = [{"source": "toy", "outputs": ["albedo", "roughness"]}]
+    trainer = Trainer(config(tmp_path, "pretrain", data=data, steps=2), device="cpu")
+    before = trainer.model.conv_in.weight.detach().clone()
+    trainer.run()
+    assert not torch.equal(before, trainer.model.conv_in.weight)
+    assert (tmp_path / "model" / "base" / "unet" / "config.json").exists()
+
+
+def test_bad_configs_fail_clearly(tmp_path):
+    with pytest.raises(ValueError, match="Unknown training method"):
+        config(tmp_path, "magic")
+    with pytest.raises(ValueError, match="Unknown key"):
+        TrainConfig.from_dict({"train": {"stepz": 1}, "data": [{"source": "toy"}]})
+    with pytest.raises(ValueError, match="at least one"):
+        TrainConfig.from_dict({})
