@@ -82,9 +82,10 @@ def test_per_pixel_weights_mask_the_loss():
     changed = target.clone()
     changed[1, :, 4:] += 5      # hidden by the weights
     changed[0] += 5             # an input row: never in the loss
-    assert weighted_mse(prediction, changed, weights, is_out) == weighted_mse(prediction, target, weights, is_out)
+    reference = weighted_mse(prediction, target, weights, is_out)
+    assert weighted_mse(prediction, changed, weights, is_out) == reference
     changed[2] += 1
-    assert weighted_mse(prediction, changed, weights, is_out) > weighted_mse(prediction, target, weights, is_out)
+    assert weighted_mse(prediction, changed, weights, is_out) > reference
 
 
 def test_resume_continues_identically(tmp_path):
@@ -130,8 +131,8 @@ def test_export_writes_the_official_adapter_and_base(tmp_path):
     assert torch.equal(state[key], trainer.params[key].detach())
     unet, scheduler = PixelUNetPipeline.load_base(model / "base")
     assert scheduler["prediction_type"] == "v_prediction"
-    assert all(torch.equal(a, b) for a, b in zip(unet.state_dict().values(), trainer.base.state_dict().values(),
-                                                  strict=True))
+    pairs = zip(unet.state_dict().values(), trainer.base.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
 
 
 def test_pretrain_trains_the_whole_base(tmp_path):
