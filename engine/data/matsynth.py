@@ -4,7 +4,8 @@
                                    roughness.png normal.png height.png [displacement, opacity]
 
 Diffuse/specular are taken as stored when present (gamma 2.2 PNG, MATERIALS.md); otherwise they are
-derived from basecolor + metallic (diffuse = base (1 - m), F0 = lerp(0.04, base, m)). ``normal`` is
+derived from basecolor + metallic by ``conversions.metallic_to_specular`` (diffuse = base (1 - m),
+F0 = lerp(0.04, base, m)). ``normal`` is
 read as (n+1)/2 in the OpenGL convention (``normal_convention="directx"`` flips green). ``height``
 (or ``displacement``) comes as a 1-channel linear map in [0,1].
 """
@@ -19,6 +20,7 @@ from torch.utils.data import Dataset
 
 from engine.data.sample import NAME, from_numpy, resize
 from engine.export.pixels import read_pixels
+from engine.materials.conversions import metallic_to_specular
 
 log = logging.getLogger(__name__)
 _EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr")
@@ -61,8 +63,7 @@ def read_matsynth_material(folder: str | Path, normal_convention: str = "opengl"
         base = _read(_find(folder, "basecolor"), 3) ** GAMMA
         metal_p = _find(folder, "metallic")
         metal = _read(metal_p, 1) if metal_p is not None else np.zeros_like(base[:, :, :1])
-        diffuse = base * (1 - metal)
-        specular = 0.04 * (1 - metal) + base * metal
+        diffuse, specular = metallic_to_specular(base, metal)
     normals = _read(_find(folder, "normal"), 3) * 2 - 1
     if normal_convention == "directx":
         normals[:, :, 1] *= -1

@@ -30,7 +30,7 @@ def concrete(ctx: Context) -> Layer:
     pore = (1 - smoothstep(0.08, 0.2, pores.f1)) * (pores.cell_value < ctx.uniform(0.15, 0.4)).to(ctx.dtype)
     height = 0.003 * ctx.fbm(6, octaves=6) + 0.0006 * grain - 0.002 * pore + 0.0008 * stones
     shade = 0.7 * stain + 0.4 * grain - 0.8 * pore + 0.4 * (aggregate.cell_value - 0.5) * stones
-    diffuse = tint(base, shade, ctx.uniform(0.15, 0.3))
+    diffuse = tint(base, shade, ctx.uniform(0.25, 0.4))
     rough = ctx.uniform(0.72, 0.92) + 0.05 * grain - 0.1 * stones
     return Layer(diffuse, ctx.dielectric_f0(0.03, 0.04), one(rough), one(height))
 
@@ -41,6 +41,8 @@ def stone_tiles(ctx: Context) -> Layer:
     joint = gaps(edge, ctx.uniform(0.03, 0.07), 0.04)
     hue = ctx.choice([0.08, 0.1, 0.6, 0.05])
     stone = ctx.colour(hue, ctx.uniform(0.05, 0.25), ctx.uniform(0.4, 0.7))
+    stone2 = ctx.colour(hue + ctx.uniform(-0.04, 0.04), ctx.uniform(0.05, 0.3), ctx.uniform(0.3, 0.6))
+    stone = blend(stone, stone2, (cells.cell_value * 13.7) % 1.0)
     grout = ctx.colour(0.1, 0.1, ctx.uniform(0.45, 0.65))
     per_cell = (cells.cell_value - 0.5) * 2
     mottle = ctx.fbm(10, octaves=5)

@@ -57,16 +57,18 @@ def rusted_metal(ctx: Context) -> Layer:
         one(0.0002 * scratches),
     )
     grain = ctx.fbm(60, octaves=3, persistence=0.7)
-    blotch = ctx.fbm(ctx.uniform(2, 5), octaves=6, persistence=0.55)
+    mid = ctx.fbm(12, octaves=4, persistence=0.6)
+    blotch = ctx.fbm(ctx.uniform(2, 5), octaves=5, persistence=0.5)
     amount = ctx.uniform(-0.3, 0.4)
-    mask = smoothstep(amount - 0.05, amount + 0.12, blotch + 0.25 * grain)
-    rust_dark = ctx.colour(ctx.uniform(0.02, 0.06), ctx.uniform(0.7, 0.9), ctx.uniform(0.2, 0.35))
-    rust_light = ctx.colour(ctx.uniform(0.05, 0.09), ctx.uniform(0.7, 0.9), ctx.uniform(0.5, 0.7))
-    rust_rgb = rust_dark + (rust_light - rust_dark) * smoothstep(-0.3, 0.5, grain + 0.5 * blotch).unsqueeze(0)
+    mask = smoothstep(amount - 0.08, amount + 0.15, blotch + 0.25 * mid + 0.05 * grain)
+    rust_dark = ctx.colour(ctx.uniform(0.02, 0.05), ctx.uniform(0.6, 0.85), ctx.uniform(0.15, 0.3))
+    rust_light = ctx.colour(ctx.uniform(0.05, 0.08), ctx.uniform(0.6, 0.85), ctx.uniform(0.45, 0.65))
+    shade = smoothstep(-0.5, 0.6, 0.8 * mid + 0.6 * (blotch - amount) + 0.25 * grain)
+    rust_rgb = rust_dark + (rust_light - rust_dark) * shade.unsqueeze(0)
     rust = Layer(
         rust_rgb,
         ctx.constant(0.04, 3),
         one(ctx.uniform(0.8, 0.95) + 0.05 * grain),
-        one(0.0015 + 0.0012 * grain + 0.002 * (blotch - amount).clamp_min(0)),
+        one(0.0015 + 0.0008 * grain + 0.0008 * mid + 0.002 * (blotch - amount).clamp_min(0)),
     )
     return mix_layers(metal, rust, mask)

@@ -22,16 +22,16 @@ def wood_planks(ctx: Context) -> Layer:
     u = tx - col
     dist = torch.minimum(torch.minimum(v, 1 - v) * (2.0 / rows), torch.minimum(u, 1 - u) * (2.0 / per_row))
     gap = gaps(dist, ctx.uniform(0.0015, 0.004), 0.002)
-    warp = ctx.fbm(4, octaves=5, aspect=6.0)
-    freq = 10 + 18 * plank_rand[..., 0]
-    rings = torch.sin(2 * torch.pi * (v * freq + 3.0 * warp + 7 * plank_rand[..., 1])) * 0.5 + 0.5
-    rings = rings ** ctx.uniform(1.5, 4.0)
-    fibres = ctx.fbm(60, octaves=3, aspect=20.0)
+    warp = ctx.fbm(3, octaves=5, aspect=8.0)
+    freq = 3 + 6 * plank_rand[..., 0]
+    rings = torch.sin(2 * torch.pi * (v * freq + 2.0 * warp + 7 * plank_rand[..., 1])) * 0.5 + 0.5
+    rings = rings ** ctx.uniform(3.0, 6.0)
+    fibres = ctx.fbm(60, octaves=3, aspect=40.0)
     species = ctx.choice([(0.08, 0.45, 0.75), (0.06, 0.55, 0.45), (0.09, 0.35, 0.85), (0.05, 0.6, 0.6)])
     light = ctx.colour(species[0], species[1], species[2])
-    dark = ctx.colour(species[0] - 0.01, min(1.0, species[1] + 0.15), species[2] * 0.6)
-    wood = blend(light, dark, rings)
-    wood = tint(wood, 0.35 * (plank_rand[..., 2] - 0.5) + 0.15 * fibres, 0.8)
+    dark = ctx.colour(species[0] - 0.01, min(1.0, species[1] + 0.1), species[2] * 0.72)
+    wood = blend(light, dark, 0.8 * rings)
+    wood = tint(wood, 0.35 * (plank_rand[..., 2] - 0.5) + 0.3 * fibres, 0.7)
     diffuse = blend(wood, ctx.colour(0.07, 0.5, 0.12), gap)
     varnish = ctx.uniform(0.0, 1.0) < 0.5
     base_rough = ctx.uniform(0.25, 0.45) if varnish else ctx.uniform(0.5, 0.75)
@@ -41,7 +41,7 @@ def wood_planks(ctx: Context) -> Layer:
 
 
 def woven_fabric(ctx: Context) -> Layer:
-    n = 6 * ctx.randint(5, 12)
+    n = 6 * ctx.randint(2, 6)
     twill = ctx.uniform() < 0.5
     y, x = ctx.grid()
     tx, ty = x * n, y * n
@@ -78,7 +78,7 @@ def woven_fabric(ctx: Context) -> Layer:
 
 
 def leather(ctx: Context) -> Layer:
-    per_side = ctx.uniform(25, 55)
+    per_side = ctx.uniform(15, 35)
     cells = ctx.worley(per_side, jitter=0.9)
     crease = 1 - smoothstep(0.0, ctx.uniform(0.08, 0.2), cells.f2 - cells.f1)
     bump = torch.sqrt((1 - (cells.f1 / 0.9).clamp(0, 1) ** 2).clamp_min(0))
