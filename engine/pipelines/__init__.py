@@ -1,6 +1,20 @@
 """Teamwork estimators and trainers for every base family (see docs/notes/pipelines.md)."""
 
 from engine.pipelines.base import PipelineOutput, TeamworkPipeline
+from engine.pipelines.estimate import EstimateOptions, EstimateResult, ModelCache, ModelNotAvailable, estimate
+from engine.pipelines.load import ModelLoadError, detect_family, load
 from engine.pipelines.pixel_unet import PixelUNetPipeline
 
-__all__ = ["PipelineOutput", "PixelUNetPipeline", "TeamworkPipeline"]
+__all__ = [
+    "EstimateOptions",
+    "EstimateResult",
+    "ModelCache",
+    "ModelLoadError",
+    "ModelNotAvailable",
+    "PipelineOutput",
+    "PixelUNetPipeline",
+    "TeamworkPipeline",
+    "detect_family",
+    "estimate",
+    "load",
+]
