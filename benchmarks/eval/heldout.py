@@ -24,6 +24,7 @@ The same (count, size) always gives the same cases (CPU generators seeded from t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -166,9 +167,12 @@ def relief_normals(height: Tensor, seed: int, slope_degrees: float = RELIEF_SLOP
     return normals_from_height(height + relief, periodic=True)
 
 
-def intrinsic_cases(count: int = 12, size: int = 128, environments: tuple[str, ...] | None = None,
+def intrinsic_cases(count: int = 12, size: int = 128, environments: Sequence | None = None,
                     ) -> list[IntrinsicCase]:
-    """``count`` held-out HDRI-lit photos (materials as in :func:`svbrdf_cases`, new seeds)."""
+    """``count`` held-out HDRI-lit photos (materials as in :func:`svbrdf_cases`, new seeds).
+
+    ``environments``: names or ``Environment`` objects to cycle through (default the held-out ones).
+    """
     import torch
 
     from engine.materials import (
@@ -186,8 +190,10 @@ def intrinsic_cases(count: int = 12, size: int = 128, environments: tuple[str, .
     for i in range(count):
         family, held = case_family(i)
         seed = HELD_OUT_SEED_BASE + 100_000 + i
-        env_name = envs[i % len(envs)]
-        environment = load_environment(env_name)
+        environment = envs[i % len(envs)]
+        env_name = environment if isinstance(environment, str) else f"environment{i % len(envs)}"
+        if isinstance(environment, str):
+            environment = load_environment(environment)
         g = torch.Generator().manual_seed(seed + PHOTO_SEED_OFFSET)
         yaw = float(torch.rand((), generator=g)) * 360.0 - 180.0
         pitch = -30.0 - float(torch.rand((), generator=g)) * 60.0  # from a steep wall to a floor
