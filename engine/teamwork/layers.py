@@ -64,18 +64,27 @@ def _gathered(
     return down, up
 
 
-def _mix(h: torch.Tensor, selection: Selection, sidx: torch.Tensor, communicate: bool) -> torch.Tensor:
-    """Row-wise h [B, ...] -> per-row sum over the rows of the same sample (or unchanged)."""
+def _mix(h: torch.Tensor, selection: Selection, sidx: torch.Tensor, communicate: bool, ones_dim: int | None):
+    """Row-wise h [B, ...] -> per-row sum over the rows of the same sample (or unchanged), with a
+    column of ones appended along `ones_dim` when given (added per sample, before broadcasting)."""
+
+    def with_ones(t: torch.Tensor) -> torch.Tensor:
+        if ones_dim is None:
+            return t
+        shape = list(t.shape)
+        shape[ones_dim] = 1
+        return torch.cat([t, t.new_ones(shape)], dim=ones_dim)
+
     if not communicate:
-        return h
+        return with_ones(h)
     s, k = selection.num_samples, selection.group_size
     if s == 1:
-        return h.sum(0, keepdim=True).expand_as(h)
+        return with_ones(h.sum(0, keepdim=True)).expand(h.shape[0], -1, -1)
     if k is not None:
-        summed = h.unflatten(0, (s, k)).sum(1, keepdim=True)
-        return summed.expand(s, k, *h.shape[1:]).flatten(0, 1)
+        summed = with_ones(h.unflatten(0, (s, k)).sum(1))
+        return summed.unsqueeze(1).expand(s, k, -1, -1).flatten(0, 1)
     summed = h.new_zeros((s, *h.shape[1:])).index_add_(0, sidx, h)
-    return summed.index_select(0, sidx)
+    return with_ones(summed).index_select(0, sidx)
 
 
 def _hidden_last(
@@ -84,10 +93,8 @@ def _hidden_last(
     """Channels-last h [B, L, r(+1)] (a ones column when `up` has a bias row) and up [B, r(+1), m]."""
     tidx, sidx = selection.on(x.device)
     down, up = _gathered(adapter, tidx, base_bias)
-    h = _mix(torch.bmm(x, down), selection, sidx, communicate)
-    if up.shape[1] > h.shape[-1]:
-        h = torch.cat([h, h.new_ones(h.shape[:-1] + (1,))], dim=-1)
-    return h, up
+    ones = -1 if up.shape[1] > down.shape[2] else None
+    return _mix(torch.bmm(x, down), selection, sidx, communicate, ones), up
 
 
 def team_offset_last(
@@ -122,9 +129,8 @@ def team_offset_first(
     """Channels-first: y [B, m, P] + offset for x [B, n, P]; all in the adapter dtype."""
     tidx, sidx = selection.on(x.device)
     down, up = _gathered(adapter, tidx)
-    h = _mix(torch.bmm(down.transpose(1, 2), x), selection, sidx, communicate)  # [B, r, P]
-    if adapter.bias is not None:
-        h = torch.cat([h, h.new_ones((h.shape[0], 1, h.shape[2]))], dim=1)
+    ones = 1 if adapter.bias is not None else None
+    h = _mix(torch.bmm(down.transpose(1, 2), x), selection, sidx, communicate, ones)  # [B, r(+1), P]
     return torch.baddbmm(y, up.transpose(1, 2), h)
 
 
