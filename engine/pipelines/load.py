@@ -73,6 +73,8 @@ def load(adapter_path: str | Path, base: str | Path, device: str | torch.device 
                              f"holds a {wanted} model.")
     device = resolve_device(device)
     dtype = resolve_dtype(dtype, device)
+    if family not in _LOADERS:
+        from engine.pipelines import latent  # noqa: F401  (registers the latent families)
     loader = _LOADERS.get(family)
     if loader is None:
         raise ModelLoadError(f"{wanted} bases are recognised but their sampling pipeline is not built yet.")

@@ -40,7 +40,7 @@ def denoise(
     Returns ``(S, O, C, h, w)`` float32. Raises :class:`engine.progress.Cancelled` between steps.
     """
     samples, outputs = noise.shape[:2]
-    latents = (noise.float() * scheduler.init_noise_sigma).flatten(0, 1)
+    latents = (noise.float() * getattr(scheduler, "init_noise_sigma", 1.0)).flatten(0, 1)
     clean = clean.float()
     timesteps = scheduler.timesteps
     total = len(timesteps)

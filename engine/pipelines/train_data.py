@@ -178,7 +178,22 @@ class FolderSource:
         return Example(maps, weights)
 
 
-SOURCES = {"toy": ToySource, "svbrdf": SVBRDFSource, "folder": FolderSource}
+def _generated(name: str):
+    def build(**options):
+        from engine.pipelines import train_generated
+
+        return getattr(train_generated, name)(**options)
+
+    return build
+
+
+SOURCES = {
+    "toy": ToySource,
+    "svbrdf": SVBRDFSource,
+    "folder": FolderSource,
+    "generated_svbrdf": _generated("GeneratedSVBRDFSource"),
+    "generated_intrinsic": _generated("GeneratedIntrinsicSource"),
+}
 
 
 def make_source(name: str, options: dict) -> Source:
