@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from engine.pipelines.tiling import TilePlan, chunks
+from engine.pipelines.tiling import TilePlan, map_tiles
 from engine.progress import CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,7 @@ def denoise(
         if tiles is None:
             prediction = predict(x, t)
         else:
-            pieces = tiles.split(x)
-            parts = [predict(pieces[s], t) for s in chunks(len(pieces), tile_batch)]
-            prediction = tiles.merge(torch.cat(parts))
+            prediction = map_tiles(tiles, lambda pieces, t=t: predict(pieces, t), x, tile_batch)
         step_out = scheduler.step(prediction.flatten(0, 1).float(), t, latents, generator=generator)
         latents = step_out.prev_sample
         if progress is not None:

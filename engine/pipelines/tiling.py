@@ -97,6 +97,34 @@ class TilePlan:
         return (out / weight).to(tiles.dtype)
 
 
+def map_tiles(plan: TilePlan, fn: Callable[[torch.Tensor], torch.Tensor], canvas: torch.Tensor,
+              batch: int = 4) -> torch.Tensor:
+    """Stream ``canvas`` ``(N, ..., H, W)`` through ``fn`` ``batch`` tiles at a time and blend.
+
+    Equivalent to ``plan.merge(fn(plan.split(canvas)))`` but only ``batch`` tiles are ever held, so
+    memory is bounded by the tile size, not the canvas size.
+    """
+    positions = plan.positions()
+    window = plan.window(canvas.device)
+    weight = canvas.new_zeros((plan.height, plan.width), dtype=torch.float32)
+    out: torch.Tensor | None = None
+    n = canvas.shape[0]
+    for chunk in chunks(len(positions), batch):
+        group = positions[chunk]
+        pieces = torch.stack([plan.extract(canvas, y, x) for y, x in group], dim=1).flatten(0, 1)
+        result = fn(pieces).unflatten(0, (n, len(group))).float()
+        if out is None:
+            out = result.new_zeros((n, *result.shape[2:-2], plan.height, plan.width))
+        for k, (y, x) in enumerate(group):
+            iy, ix = plan.indices(y, x, canvas.device)
+            out[..., iy[:, None], ix[None, :]] += result[:, k] * window
+    for y, x in positions:
+        iy, ix = plan.indices(y, x, canvas.device)
+        weight[iy[:, None], ix[None, :]] += window
+    assert out is not None
+    return out / weight
+
+
 def tiled_map(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int,
               scale: float, wrap: bool = False) -> torch.Tensor:
     """Apply ``fn`` (``(N,C,t,t)`` -> ``(N,C',t*scale,t*scale)``) tile by tile and blend the results.

@@ -99,3 +99,15 @@ def test_tileable_outputs_wrap_seamlessly(pipe):
 def test_tileable_needs_aligned_sizes(pipe):
     with pytest.raises(ValueError, match="multiples of 2"):
         pipe(periodic_inputs(15, 16), ["diffuse"], steps=1, tileable=True)
+
+
+def test_streamed_tiles_equal_split_and_merge():
+    from engine.pipelines.tiling import map_tiles
+
+    plan = TilePlan(20, 27, tile=8, overlap=3, wrap=True)
+    canvas = torch.randn(2, 3, 4, 20, 27)
+
+    def fn(pieces):
+        return pieces[:, 1:] * 2 + 1
+
+    torch.testing.assert_close(map_tiles(plan, fn, canvas, batch=3), plan.merge(fn(plan.split(canvas))))
