@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import operator
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,18 @@ import torch
 from engine.teamwork.config import TeamworkConfig
 
 Row = tuple[int, str]
+
+
+def _sample_index(value: object) -> int:
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        index = operator.index(value)
+    except TypeError:
+        index = -1
+    if index < 0:
+        raise ValueError(f"Sample index must be a non-negative integer, got {value!r}.")
+    return index
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class Selection:
     """
 
     rows: tuple[Row, ...]
+    teammates: tuple[str, ...]
     teammate_index: torch.Tensor
     sample_index: torch.Tensor
     num_samples: int
@@ -56,15 +70,13 @@ class Selection:
 
     @classmethod
     def build(cls, config: TeamworkConfig, rows: Iterable[Row]) -> Selection:
-        rows = tuple((r[0], r[1]) for r in rows)
+        rows = tuple((_sample_index(r[0]), r[1]) for r in rows)
         if not rows:
             raise ValueError("The list of active rows is empty; give at least one (sample, teammate).")
         dense: dict[int, int] = {}
         teammate_index, sample_index = [], []
         seen: set[Row] = set()
         for sample, name in rows:
-            if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-                raise ValueError(f"Sample index must be a non-negative integer, got {sample!r}.")
             if (sample, name) in seen:
                 raise ValueError(f"Row (sample {sample}, {name!r}) appears twice in the batch.")
             seen.add((sample, name))
@@ -79,6 +91,7 @@ class Selection:
                 group_size = k
         return cls(
             rows=rows,
+            teammates=config.teammates,
             teammate_index=torch.tensor(teammate_index, dtype=torch.long),
             sample_index=torch.tensor(sample_index, dtype=torch.long),
             num_samples=num_samples,
@@ -133,5 +146,7 @@ def active(model: torch.nn.Module, rows: Iterable[Row] | Selection) -> Iterator[
     """
     team = team_of(model)
     selection = rows if isinstance(rows, Selection) else Selection.build(team.config, rows)
+    if selection.teammates != team.config.teammates:
+        raise ValueError("These rows were built for another team; build them for this model's config.")
     with team.activate(selection):
         yield selection

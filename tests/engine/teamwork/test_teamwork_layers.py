@@ -224,3 +224,21 @@ def test_deepcopy_of_an_adapted_model_has_its_own_rows():
             twin(x)
         with active(twin, CFG.rows(1, ["image.in", "diffuse.out"])):
             assert torch.equal(twin(x), y)
+
+
+def test_rows_accept_numpy_ints_and_reject_foreign_selections():
+    import numpy as np
+
+    from engine.teamwork import Selection
+
+    _, model = linear_model()
+    rows = [(np.int64(0), "image.in"), (np.int64(1), "image.in")]
+    with torch.no_grad(), active(model, rows) as selection:
+        assert selection.num_samples == 2 and model(torch.randn(2, 6)).shape == (2, 5)
+    with pytest.raises(ValueError, match="non-negative"), active(model, [(-1, "image.in")]):
+        pass
+    with pytest.raises(ValueError, match="non-negative"), active(model, [(True, "image.in")]):
+        pass
+    other = Selection.build(TeamworkConfig(("image.in", "depth.out")), [(0, "image.in")])
+    with pytest.raises(ValueError, match="another team"), active(model, other):
+        pass
