@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import types
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -22,6 +23,7 @@ from engine.teamwork.config import TeamworkConfig
 from engine.teamwork.layers import LAYER_FACTORIES, TeamAdapter, TeamworkLayerMixin
 from engine.teamwork.profiles import Profile, resolve_profile
 from engine.teamwork.selection import Team
+from engine.teamwork.training import gradient_checkpointing_func as teamwork_checkpointing
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +143,9 @@ def adapt(
     team = Team(config)
     adapted = structural_copy(model)
     adapted.__dict__["_teamwork_team"] = team
+    if callable(getattr(type(adapted), "enable_gradient_checkpointing", None)):
+        # diffusers' default checkpointing would recompute blocks without the active rows
+        adapted.__dict__["enable_gradient_checkpointing"] = types.MethodType(_enable_checkpointing, adapted)
     modules = dict(adapted.named_modules())
     if groups is not None:
         missing = [p for p in groups if p not in modules]
@@ -190,6 +195,13 @@ def adapt(
         config.num_teammates,
     )
     return adapted
+
+
+def _enable_checkpointing(self: nn.Module, gradient_checkpointing_func=None) -> None:
+    """`enable_gradient_checkpointing` of adapted diffusers models: defaults to a checkpointing
+    function that keeps the active rows for the recomputation (see training.py)."""
+    function = gradient_checkpointing_func or teamwork_checkpointing(self)
+    type(self).enable_gradient_checkpointing(self, function)
 
 
 def teamwork_config(model: nn.Module) -> TeamworkConfig:

@@ -111,8 +111,10 @@ def test_gradient_checkpointing_keeps_rows_for_backward_outside_the_block(name):
     for checkpointing in (False, True):
         model = adapt(family.build(), CFG, seed=0)
         randomize_adapters(model, seed=5)
-        if checkpointing:
+        if checkpointing and name == "sd3":
             model.enable_gradient_checkpointing(gradient_checkpointing_func(model))
+        elif checkpointing:
+            model.enable_gradient_checkpointing()  # the adapted model's default keeps the rows too
         model.train()
         with active(model, ROWS):
             loss = family.call(model, family.make_input(len(ROWS), 6)).square().mean()
