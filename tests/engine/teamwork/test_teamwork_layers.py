@@ -4,6 +4,8 @@ import threading
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from engine.teamwork import TeamworkConfig, active, adapt, adapted_layers, trainable_parameters
@@ -242,3 +244,18 @@ def test_rows_accept_numpy_ints_and_reject_foreign_selections():
     other = Selection.build(TeamworkConfig(("image.in", "depth.out")), [(0, "image.in")])
     with pytest.raises(ValueError, match="another team"), active(model, other):
         pass
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.sampled_from(TEAM)), min_size=1, max_size=10, unique=True),
+    st.booleans(),
+    st.integers(1, 3),
+)
+def test_any_rows_match_the_formula(rows, communicate, tokens):
+    base, model = linear_model(communicate)
+    x = torch.randn(len(rows), tokens, 6, generator=torch.Generator().manual_seed(len(rows)))
+    with torch.no_grad(), active(model, rows):
+        y = model(x)
+    expected = base(x).double() + reference_offset(x.double(), model[0].adapter, rows, communicate)
+    torch.testing.assert_close(y.double(), expected, rtol=1e-5, atol=1e-5)
