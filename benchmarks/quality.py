@@ -91,6 +91,10 @@ def run(args: argparse.Namespace, command: str) -> dict:
                    "svbrdf_cases": args.svbrdf_cases, "intrinsic_cases": args.intrinsic_cases},
         "notes": [],
     }
+    from benchmarks.eval.heldout import config_problems
+
+    for name, problems in config_problems().items():
+        results["notes"] += [f"Held-out leak risk in configs/{name}: {p}" for p in problems]
     if "svbrdf" in args.tasks:
         predictors = _predictors(args.svbrdf_model, "svbrdf", args)
         if len(predictors) == 1:

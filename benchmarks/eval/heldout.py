@@ -66,29 +66,62 @@ def training_environments() -> tuple[str, ...]:
     return tuple(e for e in environment_names() if e not in HELD_OUT_ENVIRONMENTS)
 
 
+PROCEDURAL_SOURCES = ("svbrdf", "generated_svbrdf", "generated_intrinsic", "intrinsic", "scenes")
+"""Training data sources that draw procedural materials (and maybe HDR lighting)."""
+
+
+def _covers(options: dict, key: str, held: tuple[str, ...]) -> bool | None:
+    """Whether ``options`` keep ``held`` out via ``key`` or ``exclude_<key>``; None if they are silent."""
+    chosen, excluded = options.get(key), options.get(f"exclude_{key}")
+    if chosen is not None:
+        return not set(chosen) & set(held)
+    if excluded is not None:
+        return set(held) <= set(excluded)
+    return None
+
+
 def check_training_config(raw: dict) -> list[str]:
     """Problems (one sentence each) with a raw training-config dict that could leak held-out data.
 
-    Every ``[[data]]`` source that draws procedural materials (``svbrdf``, ``intrinsic``, ``scenes``)
-    must list ``families`` without a held-out family, and ``environments`` (when given) without a
-    held-out environment. Returns [] when the config is clean.
+    Every ``[[data]]`` source that draws procedural materials (``PROCEDURAL_SOURCES``) must keep the
+    held-out families out, with ``families`` (a list without them) or ``exclude_families`` (a list
+    with them all). Sources that light with HDR environments (``generated_intrinsic``, or any with
+    ``environment_probability`` > 0) must likewise keep ``HELD_OUT_ENVIRONMENTS`` out with
+    ``environments`` / ``exclude_environments``. Returns [] when the config is clean.
     """
     problems = []
     for k, entry in enumerate(raw.get("data", [])):
         options = dict(entry.get("options", {}))
         options.update({key: v for key, v in entry.items() if key not in ("source", "weight", "options")})
-        source = entry.get("source", "?")
-        if source in ("svbrdf", "intrinsic", "scenes"):
-            families = options.get("families")
-            if families is None:
-                problems.append(f"data[{k}] ({source}) draws from all families; list 'families' without "
-                                f"{', '.join(HELD_OUT_FAMILIES)}.")
-            elif leaked := sorted(set(families) & set(HELD_OUT_FAMILIES)):
-                problems.append(f"data[{k}] ({source}) trains on held-out families {', '.join(leaked)}.")
-        environments = options.get("environments")
-        if environments is not None and (leaked := sorted(set(environments) & set(HELD_OUT_ENVIRONMENTS))):
-            problems.append(f"data[{k}] ({source}) trains under held-out environments {', '.join(leaked)}.")
+        source = str(entry.get("source", "?"))
+        families = _covers(options, "families", HELD_OUT_FAMILIES)
+        if families is False:
+            held = ", ".join(HELD_OUT_FAMILIES)
+            problems.append(f"data[{k}] ({source}) trains on a held-out family ({held}).")
+        elif families is None and source in PROCEDURAL_SOURCES:
+            problems.append(f"data[{k}] ({source}) draws from all families; exclude "
+                            f"{', '.join(HELD_OUT_FAMILIES)}.")
+        lit = source in ("generated_intrinsic", "intrinsic", "scenes") or float(
+            options.get("environment_probability", 0.0)) > 0
+        environments = _covers(options, "environments", HELD_OUT_ENVIRONMENTS)
+        if environments is False or (environments is None and lit):
+            problems.append(f"data[{k}] ({source}) may light with the held-out environments "
+                            f"{', '.join(HELD_OUT_ENVIRONMENTS)}.")
     return problems
+
+
+def config_problems(folder: str | None = None) -> dict[str, list[str]]:
+    """``check_training_config`` for every ``*.toml`` in ``configs/`` (or ``folder``), by file name."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(folder) if folder else Path(__file__).resolve().parents[2] / "configs"
+    out = {}
+    for path in sorted(root.glob("*.toml")):
+        problems = check_training_config(tomllib.loads(path.read_text(encoding="utf-8")))
+        if problems:
+            out[path.name] = problems
+    return out
 
 
 def case_family(index: int) -> tuple[str, bool]:

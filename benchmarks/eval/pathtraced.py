@@ -61,7 +61,7 @@ SCENES: dict[str, dict] = {
     "objects_env_courtyard": {
         "description": "sphere and cube on gravel under the held-out courtyard HDRI (background masked)",
         "camera": ([2.4, 1.4, 2.4], [0.0, 0.4, 0.0]),
-        "textures": {"floor": ("gravel", 12, 3), "sphere": ("plastic", 13, 1), "cube": ("bricks", 14, 1)},
+        "textures": {"floor": ("gravel", 12, 3), "sphere": ("paper", 13, 1), "cube": ("bricks", 14, 1)},
         "light": {"environment": HELD_OUT_ENVIRONMENTS[0]},
     },
     "corner_env_sunset": {
@@ -90,10 +90,10 @@ SCENES: dict[str, dict] = {
 }
 
 
-def _texture(mi, family: str, seed: int, tiling: int, tint=None) -> dict:
+def _texture(mi, family: str, seed: int, tiling: int, tint=None, size: int = TEXTURE_SIZE) -> dict:
     from engine.materials import generate_material
 
-    diffuse = generate_material(family, TEXTURE_SIZE, 1_900_000_000 + seed)["diffuse"][0]
+    diffuse = generate_material(family, size, 1_900_000_000 + seed)["diffuse"][0]
     array = diffuse.permute(1, 2, 0).numpy().astype(np.float32)
     if tint is not None:
         array = array * np.asarray(tint, dtype=np.float32)
@@ -102,14 +102,15 @@ def _texture(mi, family: str, seed: int, tiling: int, tint=None) -> dict:
     return {"type": "diffuse", "reflectance": bitmap}
 
 
-def scene_dict(mi, name: str, size: int, spp: int, seed: int = 0) -> dict:
+def scene_dict(mi, name: str, size: int, spp: int, seed: int = 0, texture_size: int = TEXTURE_SIZE) -> dict:
     """The Mitsuba scene description of ``SCENES[name]``."""
     from engine.paths import assets_dir
 
     spec = SCENES[name]
     T = mi.ScalarTransform4f
     origin, target = spec["camera"]
-    tex = {k: _texture(mi, *v, tint=spec.get("tints", {}).get(k)) for k, v in spec["textures"].items()}
+    tex = {k: _texture(mi, *v, tint=spec.get("tints", {}).get(k), size=texture_size)
+           for k, v in spec["textures"].items()}
     scene: dict = {
         "type": "scene",
         "integrator": {"type": "aov", "aovs": "albedo:albedo",
@@ -166,14 +167,16 @@ def scene_dict(mi, name: str, size: int, spp: int, seed: int = 0) -> dict:
     return scene
 
 
-def render_scene(name: str, size: int = 128, spp: int = 256, seed: int = 0) -> dict[str, np.ndarray]:
+def render_scene(name: str, size: int = 128, spp: int = 256, seed: int = 0,
+                 texture_size: int = TEXTURE_SIZE) -> dict[str, np.ndarray]:
     """Linear render and albedo AOV (H,W,3 float32) of one scene with Mitsuba's ``scalar_rgb``."""
     try:
         import mitsuba as mi
     except ImportError:
         raise RuntimeError("Rendering the path-traced scenes needs Mitsuba 3: pip install mitsuba.") from None
     mi.set_variant("scalar_rgb")
-    result = np.array(mi.render(mi.load_dict(scene_dict(mi, name, size, spp, seed))), dtype=np.float32)
+    scene = mi.load_dict(scene_dict(mi, name, size, spp, seed, texture_size))
+    result = np.array(mi.render(scene), dtype=np.float32)
     return {"image": result[..., :3], "albedo": result[..., 3:6]}
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 
 from benchmarks.eval.heldout import (
+    HELD_OUT_ENVIRONMENTS,
     HELD_OUT_FAMILIES,
     HELD_OUT_FOVS,
     HELD_OUT_SEED_BASE,
     case_family,
     check_training_config,
+    config_problems,
     intrinsic_cases,
     svbrdf_cases,
     training_families,
@@ -66,13 +68,29 @@ def test_intrinsic_cases_under_a_constant_sky_have_constant_shading_and_consiste
 
 
 def test_leak_checker_flags_held_out_families_and_environments():
-    clean = {"data": [{"source": "svbrdf", "families": list(training_families())}]}
+    clean = {"data": [{"source": "svbrdf", "families": list(training_families())},
+                      {"source": "generated_svbrdf", "exclude_families": list(HELD_OUT_FAMILIES)}]}
     assert check_training_config(clean) == []
-    everything = {"data": [{"source": "svbrdf"}]}
+    everything = {"data": [{"source": "generated_svbrdf"}]}
     assert "all families" in check_training_config(everything)[0]
+    partial = {"data": [{"source": "generated_svbrdf", "exclude_families": [HELD_OUT_FAMILIES[0]]}]}
+    assert "held-out family" in check_training_config(partial)[0]
     leaky = {"data": [{"source": "svbrdf", "options": {"families": ["bricks", HELD_OUT_FAMILIES[0]]}},
                       {"source": "folder", "environments": ["courtyard"]}]}
     problems = check_training_config(leaky)
     assert len(problems) == 2
-    assert HELD_OUT_FAMILIES[0] in problems[0] and "courtyard" in problems[1]
+    assert "held-out family" in problems[0] and "courtyard" in problems[1]
+    lit = {"data": [{"source": "generated_svbrdf", "exclude_families": list(HELD_OUT_FAMILIES),
+                     "environment_probability": 0.3}]}
+    assert "environments" in check_training_config(lit)[0]
+    lit["data"][0]["exclude_environments"] = list(HELD_OUT_ENVIRONMENTS)
+    assert check_training_config(lit) == []
     assert check_training_config({"data": [{"source": "toy"}]}) == []
+
+
+def test_shipped_training_configs_keep_held_out_families_out(tmp_path):
+    for name, problems in config_problems().items():
+        assert not [p for p in problems if "famil" in p], f"configs/{name}: {problems}"
+    (tmp_path / "bad.toml").write_text('[[data]]\nsource = "generated_intrinsic"\n')
+    found = config_problems(str(tmp_path))
+    assert list(found) == ["bad.toml"] and len(found["bad.toml"]) == 2
