@@ -89,6 +89,7 @@ class Trainer:
                 base_model=str(config.model.base), title=config.teamwork.title,
                 resolution=f"{train.size}x{train.size}",
             )
+            self.base.requires_grad_(False)
             self.model = adapt(self.base, self.teamwork, seed=train.seed)
             params = trainable_parameters(self.model)
         elif self.method == "head_expansion":

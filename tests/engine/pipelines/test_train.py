@@ -151,3 +151,34 @@ def test_bad_configs_fail_clearly(tmp_path):
         TrainConfig.from_dict({"train": {"stepz": 1}, "data": [{"source": "toy"}]})
     with pytest.raises(ValueError, match="at least one"):
         TrainConfig.from_dict({})
+
+
+def test_head_expansion_starts_as_the_base_and_samples(tmp_path):
+    from engine.pipelines.head_expansion import HeadExpansionPipeline, widen
+    from tests.tiny_models import tiny_unet2d
+
+    base = tiny_unet2d()
+    wide = widen(base, ["image.in", "albedo.out"])
+    x, t = torch.randn(2, 3, 16, 16), torch.tensor([10, 900])
+    with torch.no_grad():
+        expected = base(x, t).sample
+        got = wide(torch.cat([x, torch.randn(2, 3, 16, 16) * 0], dim=1), t).sample
+        changed = wide(torch.cat([x, torch.randn(2, 3, 16, 16)], dim=1), t).sample
+    torch.testing.assert_close(got, expected)
+    torch.testing.assert_close(changed, expected)  # zero-initialised condition weights
+    trainer = Trainer(config(tmp_path, "head_expansion", steps=2), device="cpu")
+    trainer.run()
+    assert trainer.model.conv_in.weight[:, 3:].abs().sum() > 0  # the condition channels learned
+    pipe = HeadExpansionPipeline(trainer.model, trainer.scheduler_config, trainer.teammates)
+    out = pipe({"image": torch.rand(1, 3, 8, 8)}, steps=2)
+    assert out.maps["albedo"].shape == (1, 3, 8, 8)
+
+
+def test_teamwork_training_leaves_the_base_frozen(tmp_path):
+    trainer = Trainer(config(tmp_path, steps=2), device="cpu")
+    before = {k: v.clone() for k, v in trainer.base.state_dict().items()}
+    trainer.run()
+    assert all(torch.equal(before[k], v) for k, v in trainer.base.state_dict().items())
+    assert all(not p.requires_grad for p in trainer.base.parameters())
+    frozen = [p.requires_grad for n, p in trainer.model.named_parameters() if ".adapter." not in n]
+    assert frozen and not any(frozen)
