@@ -1,6 +1,7 @@
 """Reference renderer and generator timings, and the split-sum accuracy against brute force.
 
-    .venv/bin/python benchmarks/materials_render.py [--size 1024] [--device cpu] [--repeats 5] [--out FILE]
+    .venv/bin/python benchmarks/materials_render.py [--size 1024] [--device cpu] [--repeats 5]
+        [--threads N] [--out FILE]
 
 Reports (median of ``--repeats``): flash render forward and forward+backward at size x size,
 environment render forward, environment prefilter from EXR, generation time per family at 512 px,
@@ -69,7 +70,10 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dev, size = args.device, args.size
     lines = [f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
              f"threads {torch.get_num_threads()}, device {dev}; load average before "

@@ -1,6 +1,6 @@
 """Synthetic data throughput: samples per second generated and written by ``synth``.
 
-    .venv/bin/python benchmarks/synth_throughput.py [--count 8] [--resolution 256] [--out FILE]
+    .venv/bin/python benchmarks/synth_throughput.py [--count 8] [--resolution 256] [--threads N] [--out FILE]
 
 Times the on-the-fly datasets alone (generation) and generation plus writing in the folder format,
 for both tasks, single process on the CPU.
@@ -25,7 +25,10 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--resolution", type=int, default=256)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     lines = [f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
              f"threads {torch.get_num_threads()}; load average before {os.getloadavg()[0]:.1f}",
              "", f"| task ({args.resolution} px, {args.count} samples) | generate, samples/s | "

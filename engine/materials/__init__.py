@@ -16,6 +16,18 @@ Procedural materials (``engine.materials.generator``):
 - ``FAMILIES``; ``generate_material(family, size, seed, device, dtype)`` -> dict of (1,C,H,W):
   diffuse, specular, roughness, normals, height; ``mix_materials(a, b, mask)``;
   ``random_material(size, seed)``; ``generate_batch(families, size, seeds)``.
+
+Elsewhere in the package (import from the submodule):
+- ``engine.materials.photo``: ``simulate_flash_photo(maps, seed, PhotoSettings())`` -> PhotoSample
+  (image, halfway, fov_degrees, exposure); ``simulate_environment_photo(maps, environment, seed)``.
+- ``engine.materials.scenes``: ``random_scene(seed, kind)`` and ``render_scene(spec, resolution)`` ->
+  image, albedo, diffuse, specular, roughness, diffuseshading, residual, inverseshading, normals
+  (camera space), depth, mask.
+- ``engine.materials.metrics``: ``rmse``, ``si_rmse``, ``psnr``, ``angular_error_degrees``,
+  ``rerender_rmse`` (NOVEL_LIGHTS), ``map_errors``.
+- ``engine.materials.conversions`` (numpy): metal/rough <-> diffuse/specular (Khronos),
+  roughness <-> smoothness, OpenGL <-> DirectX normals, height <-> normals, ambient occlusion.
+- ``engine.materials.preview``: contact sheets (``python -m engine.materials.preview OUT.png``).
 """
 
 from engine.materials.environment import Environment, environment_names, load_environment

@@ -40,12 +40,16 @@ def perlin(
     gy = torch.sin(angle).to(device=device, dtype=dtype)
     iy, fy = _coords(h, cy, device, dtype)
     ix, fx = _coords(w, cx, device, dtype)
-    y0, y1 = (iy % cy)[:, None], ((iy + 1) % cy)[:, None]
-    x0, x1 = (ix % cx)[None, :], ((ix + 1) % cx)[None, :]
+    y0, y1 = iy % cy, (iy + 1) % cy
+    x0, x1 = ix % cx, (ix + 1) % cx
     fy, fx = fy[:, None], fx[None, :]
 
-    def corner(yy: Tensor, xx: Tensor, dy: float, dx: float) -> Tensor:
-        return gx[yy, xx] * (fx - dx) + gy[yy, xx] * (fy - dy)
+    def table(g: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+        # two index_selects (rows, then columns) are far cheaper than one broadcast gather
+        return g.index_select(0, rows).index_select(1, cols)
+
+    def corner(rows: Tensor, cols: Tensor, dy: float, dx: float) -> Tensor:
+        return table(gx, rows, cols) * (fx - dx) + table(gy, rows, cols) * (fy - dy)
 
     u, v = _fade(fx), _fade(fy)
     top = torch.lerp(corner(y0, x0, 0, 0), corner(y0, x1, 0, 1), u)
@@ -112,16 +116,17 @@ def worley(
     best_dy = torch.zeros_like(f1)
     best_dx = torch.zeros_like(f1)
     for dy in (-1, 0, 1):
-        yy = ((iy + dy) % cy)[:, None]
+        yy = (iy + dy) % cy
+        py, px, pv = (t.index_select(0, yy) for t in (points[0], points[1], values))
         for dx in (-1, 0, 1):
-            xx = ((ix + dx) % cx)[None, :]
-            ry = dy + points[0][yy, xx] - fy[:, None]
-            rx = dx + points[1][yy, xx] - fx[None, :]
+            xx = (ix + dx) % cx
+            ry = dy + py.index_select(1, xx) - fy[:, None]
+            rx = dx + px.index_select(1, xx) - fx[None, :]
             dist = torch.sqrt(ry * ry + rx * rx)
             closer = dist < f1
             f2 = torch.where(closer, f1, torch.minimum(f2, dist))
             f1 = torch.where(closer, dist, f1)
-            best_value = torch.where(closer, values[yy, xx].expand(h, w), best_value)
+            best_value = torch.where(closer, pv.index_select(1, xx), best_value)
             best_dy = torch.where(closer, -ry, best_dy)
             best_dx = torch.where(closer, -rx, best_dx)
     return Cells(f1, f2, best_value, best_dy, best_dx)
