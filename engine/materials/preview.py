@@ -1,6 +1,7 @@
 """Contact sheets of procedural materials: maps, flash render and environment render side by side.
 
-    python -m engine.materials.preview docs/images/materials_contact_sheet.png --size 192
+    python -m engine.materials.preview docs/images/materials_contact_sheet.png --size 144
+    python -m engine.materials.preview docs/images/intrinsic_scenes.png --scenes --seeds 0 1 2 3 4 5 6 7
 
 Columns: diffuse, specular, roughness, normals (encoded as stored: gamma 2.2 colour maps, (n+1)/2),
 flash render (FOV 45, intensity 1, sRGB, clipped), environment render (exposure-normalised, sRGB).
@@ -75,6 +76,39 @@ def contact_sheet(
     return sheet.permute(1, 2, 0).numpy()
 
 
+SCENE_COLUMNS = ("image", "albedo", "diffuseshading", "residual", "normals", "depth")
+
+
+def scene_sheet(seeds: Sequence[int] = range(6), size: int = 160, gap: int = 4) -> np.ndarray:
+    """An (H, W, 3) image in [0,1]: one intrinsic scene per row, the SCENE_COLUMNS per row (image and
+    shading exposed per scene, shading tone-mapped x/(1+x), normals (n+1)/2, depth grey)."""
+    from engine.materials.scenes import random_scene, render_scene
+
+    rows = []
+    for seed in seeds:
+        out = render_scene(random_scene(seed), size)
+        lum = out["image"].mean(dim=1).flatten()
+        exposure = 0.8 / float(torch.quantile(lum, 0.95).clamp_min(1e-6))
+        shading = out["diffuseshading"] * exposure
+        tiles = [
+            _srgb(out["image"][0] * exposure),
+            _srgb(out["albedo"][0]),
+            _srgb(shading[0] / (1 + shading[0])),
+            _srgb(out["residual"][0] * exposure),
+            out["normals"][0] * 0.5 + 0.5,
+            out["depth"][0].expand(3, -1, -1),
+        ]
+        row = torch.ones(3, size, len(tiles) * (size + gap) - gap)
+        for i, tile in enumerate(tiles):
+            row[:, :, i * (size + gap): i * (size + gap) + size] = tile
+        rows.append(row)
+        log.info("rendered scene %d", seed)
+    sheet = torch.ones(3, len(rows) * (size + gap) - gap, rows[0].shape[-1])
+    for i, row in enumerate(rows):
+        sheet[:, i * (size + gap): i * (size + gap) + size] = row
+    return sheet.permute(1, 2, 0).numpy()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a contact sheet of the procedural families.")
     parser.add_argument("out")
@@ -82,10 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--families", nargs="+", default=list(FAMILIES))
     parser.add_argument("--environment", default="courtyard")
+    parser.add_argument("--scenes", action="store_true", help="a sheet of intrinsic scenes (seeds = rows)")
     args = parser.parse_args(argv)
     from engine.io.writers import write_image
 
-    sheet = contact_sheet(args.families, args.size, args.seeds, args.environment)
+    if args.scenes:
+        sheet = scene_sheet(args.seeds, args.size)
+    else:
+        sheet = contact_sheet(args.families, args.size, args.seeds, args.environment)
     write_image(args.out, sheet, bit_depth=8, srgb=False)
     return 0
 
