@@ -72,6 +72,8 @@ def luminance(image: Tensor) -> Tensor:
 def expose(image: Tensor, white: Tensor, quantile: float = 0.99) -> tuple[Tensor, Tensor]:
     """Scale each image so its ``quantile`` luminance lands on ``white`` (B,); returns (image, factor)."""
     lum = luminance(image).flatten(1).float()
+    if lum.shape[1] >= 2**24:  # torch.quantile's size limit: a regular subsample is plenty
+        lum = lum[:, :: lum.shape[1] // 2**22 + 1]
     level = torch.quantile(lum, quantile, dim=1).clamp_min(1e-8).to(image.dtype)
     factor = white.to(image) / level
     return image * factor.view(-1, 1, 1, 1), factor

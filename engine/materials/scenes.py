@@ -130,8 +130,11 @@ def render_scene(
     device = torch.device(device or "cpu")
     basis = _camera_basis(spec, device, dtype)
     tan_half = math.tan(math.radians(spec.fov_degrees) / 2)
-    ys = (1 - (2 * torch.arange(h, device=device, dtype=dtype) + 1) / h) * tan_half * (h / w if w >= h else 1)
-    xs = (-1 + (2 * torch.arange(w, device=device, dtype=dtype) + 1) / w) * tan_half * (w / h if w > h else 1)
+    # the FOV spans the longer side; pixels are square
+    scale_x = tan_half * (1.0 if w >= h else w / h)
+    scale_y = tan_half * (h / w if w >= h else 1.0)
+    ys = (1 - (2 * torch.arange(h, device=device, dtype=dtype) + 1) / h) * scale_y
+    xs = (-1 + (2 * torch.arange(w, device=device, dtype=dtype) + 1) / w) * scale_x
     yy, xx = torch.meshgrid(ys, xs, indexing="ij")
     cam_dirs = normalize(torch.stack([xx, yy, -torch.ones_like(xx)], -1), dim=-1).reshape(-1, 3)
     dirs = cam_dirs @ basis

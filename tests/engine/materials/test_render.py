@@ -107,3 +107,15 @@ def test_bad_inputs_raise_clear_errors():
     bad = dict(maps, roughness=torch.zeros(1, 3, 2, 2))
     with pytest.raises(ValueError, match="roughness"):
         render_flash(bad, 45.0)
+
+
+def test_halfway_with_light_offset_is_the_normalised_sum():
+    offset = (0.1, -0.05, 0.0)
+    h = halfway_map(4, 4, 60.0, light_offset=offset)
+    d = 1 / math.tan(math.radians(30))
+    p = torch.tensor([-1 + 3 / 4, 1 - 1 / 4, 0.0])  # pixel (0, 1)
+    v = torch.tensor([0.0, 0.0, d]) - p
+    lv = torch.tensor([0.1, -0.05, d]) - p
+    expected = v / v.norm() + lv / lv.norm()
+    torch.testing.assert_close(h[:, 0, 1], expected / expected.norm())
+    assert not torch.allclose(h, halfway_map(4, 4, 60.0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from engine.materials import Environment
@@ -87,3 +89,16 @@ def test_random_scenes_are_reproducible_and_varied():
     assert (a.kind, a.camera_position, a.material_seeds) == (b.kind, b.camera_position, b.material_seeds)
     kinds = {random_scene(s).kind for s in range(12)}
     assert len(kinds) >= 3
+
+
+def test_non_square_scene_has_square_pixels():
+    wide = render_scene(_floor_scene(), resolution=(6, 12))
+    assert wide["image"].shape == (1, 3, 6, 12)
+    # camera 3 above the floor looking down, FOV 40 across the longer side (width), square pixels:
+    # the corner pixel's ray hits the floor at 3 * tan(20) * (11/12, 5/12 * 6/12 * 2) from the centre
+    t = math.tan(math.radians(20))
+    x, z = 3 * t * 11 / 12, 3 * t * (5 / 6) * (6 / 12)
+    r = math.sqrt(4 + x * x + z * z)  # light 2 above the centre
+    expected = 4.0 * (2 / r) / r**2  # I cos / d^2
+    torch.testing.assert_close(wide["diffuseshading"][0, :, 0, 0], torch.full((3,), expected),
+                               rtol=2e-3, atol=1e-4)
