@@ -82,7 +82,8 @@ def existing_files(target: Path) -> list[Path]:
 
 
 def resize_maps(maps: dict[str, np.ndarray], longest: int) -> dict[str, np.ndarray]:
-    if not longest:
+    """Maps whose longer side is at most ``longest`` (normals renormalised); 0 keeps them."""
+    if not longest or max(max(a.shape[:2]) for a in maps.values()) <= longest:
         return maps
     out = {}
     for name, array in maps.items():

@@ -3,7 +3,9 @@ progress bar with step count and ETA. Every control has a tooltip; edits go to t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import time
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt_progress import QtProgressLine
 from app.runner import Progress
 from app.session import Session
 
@@ -98,13 +100,14 @@ class QtTaskPanel(QWidget):
         self.run_all.setToolTip("Queue every photo with these settings (Ctrl+Shift+R).")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop the running job and empty the queue (Esc).")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
+        self.progress = QtProgressLine()
         self.progress.setToolTip("Progress of the current run.")
         self.status = QLabel("Ready.")
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
+        # two fixed lines: a changing ETA text must not re-layout the window on every step
+        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 2 + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         task_box = QGroupBox("Task")
         form = QFormLayout(task_box)
@@ -255,6 +258,7 @@ class QtTaskPanel(QWidget):
 
     # -- progress ------------------------------------------------------------------------------
     _running = False
+    _last_progress = 0.0
 
     def set_running(self, running: bool) -> None:
         self._running = running
@@ -266,6 +270,13 @@ class QtTaskPanel(QWidget):
             self.status.setText("Starting the engine…")
 
     def show_progress(self, progress: Progress) -> None:
+        # at most ~8 updates a second: each repaint recomposes the window (through GL when the
+        # viewport is open), and a faster bar tells the user nothing more
+        now = time.monotonic()
+        last_step = progress.total and progress.step >= progress.total
+        if now - self._last_progress < 0.12 and not last_step and progress.step:
+            return
+        self._last_progress = now
         self.progress.setValue(round(progress.fraction * 1000))
         label = f"{progress.label}: " if progress.label else ""
         self.status.setText(label + progress.text)

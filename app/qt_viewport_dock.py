@@ -8,11 +8,13 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.exporting import resize_maps
 from app.session import Session
 
 log = logging.getLogger(__name__)
 
 VIEWPORT_MAPS = ("diffuse", "specular", "roughness", "normals", "albedo", "height")
+FALLBACK_SIZE = 192
 
 
 def create_viewport(parent: QWidget | None = None) -> tuple[QWidget | None, str]:
@@ -64,6 +66,9 @@ class QtViewportDock(QWidget):
             return
         self._shown = result
         maps = {k: v for k, v in result.maps.items() if k in VIEWPORT_MAPS} if result else {}
+        if maps and getattr(self.viewport, "using_fallback", False):
+            # the no-GL preview renders on the CPU in this thread: a small preview keeps it quick
+            maps = resize_maps(maps, FALLBACK_SIZE)
         try:
             if maps:
                 self.viewport.set_maps(maps)

@@ -13,7 +13,14 @@ import cv2
 import numpy as np
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # under xvfb-run: the real X server
+try:  # the viewport needs OpenGL 3.3 core, chosen before pytest-qt creates the QApplication
+    from app.gui import configure_gl_format
+
+    configure_gl_format()
+except ImportError:  # pragma: no cover
+    pass
 
 FAKE_JOB = "tests.app.fake_jobs:fake_estimate"
 
