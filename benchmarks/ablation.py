@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="a training run (repeat for each method)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--cases", type=int, default=24)
-    p.add_argument("--steps", type=int, default=20, help="sampling steps")
+    p.add_argument("--steps", type=int, help="sampling steps (default 20)")
     p.add_argument("--samples", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -81,7 +81,7 @@ def ablation_markdown(results: dict) -> str:
     lines = ["## Ablation (SVBRDF, equal training budget)", "",
              f"Command: `{results['command']}`  ",
              f"Date: {results['date']}; {cfg['cases']} held-out cases at {cfg['size']}x{cfg['size']} px; "
-             f"{cfg['steps']} sampling steps, {cfg['samples']} sample(s).", ""]
+             f"{cfg['steps'] or 20} sampling steps, {cfg['samples']} sample(s).", ""]
     head = ["method", "trainable params", "steps", "examples seen", "train time", "s / photo",
             *[c[1] for c in COLUMNS], "re-render vs baseline"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

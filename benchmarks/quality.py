@@ -49,9 +49,9 @@ log = logging.getLogger("quality")
 
 
 def _default_models(task: str) -> list[str]:
-    from engine.paths import assets_dir
+    from engine.pipelines.estimate import embedded_folder
 
-    return ["embedded"] if (assets_dir() / "models" / task).exists() else []
+    return ["embedded"] if (embedded_folder(task) / "adapter.safetensors").is_file() else []
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--svbrdf-cases", type=int, default=24)
     p.add_argument("--intrinsic-cases", type=int, default=12)
     p.add_argument("--no-pathtraced", action="store_true", help="skip the cached Mitsuba scenes")
-    p.add_argument("--steps", type=int, default=20, help="sampling steps (the pipeline's default 20)")
+    p.add_argument("--steps", type=int, help="sampling steps (default: the model's default; 20 for folders)")
     p.add_argument("--samples", type=int, default=1, help="ensemble size per photo")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")

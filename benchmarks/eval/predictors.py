@@ -4,6 +4,10 @@
 - ``PipelinePredictor``: a Teamwork / LoRA / head-expansion pipeline sampled with the given steps,
   samples and seed. The photo is exposure-normalised first exactly like the trainer's data (the 99th
   percentile of the brightest channel at 0.8), so the model sees what it was trained on.
+- ``EstimatePredictor``: the app's own path, ``engine.pipelines.estimate.estimate`` (used for
+  ``embedded``): its exposure normalisation, halfway map, tiling and default steps.
+Models get the halfway map a user would have: the colocated one of the known FOV, not the simulated
+photo's exact one (its small random light offset is unknown to a user).
 - ``load_predictor(spec, task)``: ``baseline``; ``random-tiny`` (a randomly initialised tiny adapted
   UNet, to prove the harness runs without trained weights); ``embedded`` (``assets/models/<task>``);
   or a path to an exported model folder (``model.json`` + ``base/`` + ``adapter.safetensors``, or
@@ -73,10 +77,54 @@ class PipelinePredictor:
         return {k: v.float() for k, v in result.maps.items()}
 
     def svbrdf(self, image: Tensor, halfway: Tensor, fov_degrees: float) -> dict[str, Tensor]:
-        return self._run({"image": normalize_exposure(image), "halfway": halfway}, SVBRDF_OUTPUTS)
+        from engine.materials import halfway_map
+
+        colocated = halfway_map(image.shape[-2], image.shape[-1], fov_degrees).to(image)[None]
+        return self._run({"image": normalize_exposure(image), "halfway": colocated}, SVBRDF_OUTPUTS)
 
     def intrinsic(self, image: Tensor) -> dict[str, Tensor]:
         return self._run({"image": normalize_exposure(image)}, INTRINSIC_OUTPUTS)
+
+
+@dataclass
+class EstimatePredictor:
+    """Runs ``engine.pipelines.estimate.estimate`` (the app's entry point) on each photo."""
+
+    task: str
+    model: str = "embedded"
+    steps: int | None = None
+    samples: int = 1
+    seed: int = 0
+    device: str = "cpu"
+    name: str = "embedded"
+    info: dict = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from engine.pipelines.estimate import ModelCache
+
+        self.cache = ModelCache(max_models=1)
+
+    def _run(self, image: Tensor, fov_degrees: float | None, wanted: tuple[str, ...]) -> dict[str, Tensor]:
+        from engine.pipelines.estimate import EstimateOptions, estimate
+
+        options = EstimateOptions(task=self.task, model=self.model, fov_degrees=fov_degrees,
+                                  samples=self.samples, seed=self.seed, max_size=None, device=self.device,
+                                  outputs=list(wanted))
+        if self.steps is not None:
+            options.steps = self.steps
+        self.info.setdefault("steps", options.steps)
+        photo = image[0].permute(1, 2, 0).cpu().numpy()
+        started = time.perf_counter()
+        result = estimate(photo, options, cache=self.cache)
+        self.seconds.append(time.perf_counter() - started)
+        return {k: torch.from_numpy(v).permute(2, 0, 1)[None].float() for k, v in result.maps.items()}
+
+    def svbrdf(self, image: Tensor, halfway: Tensor, fov_degrees: float) -> dict[str, Tensor]:
+        return self._run(image, fov_degrees, SVBRDF_OUTPUTS)
+
+    def intrinsic(self, image: Tensor) -> dict[str, Tensor]:
+        return self._run(image, None, INTRINSIC_OUTPUTS)
 
 
 def load_model_folder(folder: str | Path, device: str = "cpu", dtype: torch.dtype = torch.float32):
@@ -132,21 +180,30 @@ def random_tiny_pipeline(task: str, seed: int = 0, device: str = "cpu"):
     return PixelUNetPipeline(model.eval(), teammates=list(teammates), teamwork=config, device=device)
 
 
-def load_predictor(spec: str, task: str, steps: int = 20, samples: int = 1, seed: int = 0,
+DEFAULT_STEPS = 20
+"""Sampling steps for pipelines loaded here (``PixelUNetPipeline``'s default); ``embedded`` uses
+``EstimateOptions``' default unless steps are given."""
+
+
+def load_predictor(spec: str, task: str, steps: int | None = None, samples: int = 1, seed: int = 0,
                    device: str = "cpu"):
     """A predictor from a command-line spec (see the module docstring)."""
     if spec == "baseline":
         return BaselinePredictor()
     if spec == "random-tiny":
         pipeline = random_tiny_pipeline(task, seed, device)
-        return PipelinePredictor(pipeline, "random-tiny", steps, samples, seed, {"kind": "random-tiny"})
-    path = Path(spec)
+        return PipelinePredictor(pipeline, "random-tiny", steps or DEFAULT_STEPS, samples, seed,
+                                 {"kind": "random-tiny", "steps": steps or DEFAULT_STEPS})
     if spec == "embedded":
-        from engine.paths import assets_dir
+        from engine.pipelines.estimate import embedded_folder
 
-        path = assets_dir() / "models" / task
-        if not path.exists():
-            raise ValueError(f"No embedded {task} model is shipped yet ({path} does not exist).")
+        folder = embedded_folder(task)
+        if not (folder / "adapter.safetensors").is_file():
+            raise ValueError(f"No embedded {task} model is shipped yet ({folder} has no adapter).")
+        info = json.loads((folder / "model.json").read_text()) if (folder / "model.json").exists() else {}
+        return EstimatePredictor(task, "embedded", steps, samples, seed, device, "embedded",
+                                 dict(info, kind="embedded", folder=str(folder)))
+    path = Path(spec)
     pipeline, info = load_model_folder(path, device)
-    name = spec if spec == "embedded" else path.name
-    return PipelinePredictor(pipeline, name, steps, samples, seed, dict(info, kind="model"))
+    return PipelinePredictor(pipeline, path.name, steps or DEFAULT_STEPS, samples, seed,
+                             dict(info, kind="model", steps=steps or DEFAULT_STEPS))

@@ -71,7 +71,7 @@ def quality_markdown(results: dict) -> str:
     lines = ["## Quality on the held-out set", "",
              f"Command: `{results['command']}`  ",
              f"Date: {results['date']}; device {cfg['device']}; {cfg['size']}x{cfg['size']} px; "
-             f"{cfg['steps']} steps, {cfg['samples']} sample(s), seed {cfg['seed']}.  ",
+             f"{cfg['steps'] or 'default'} steps, {cfg['samples']} sample(s), seed {cfg['seed']}.  ",
              f"Held-out families: {', '.join(cfg['held_out_families'])}; held-out environments: "
              f"{', '.join(cfg['held_out_environments'])}; FOVs {fovs} deg.", ""]
     for note in results.get("notes", []):

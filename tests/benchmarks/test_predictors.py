@@ -100,3 +100,22 @@ def test_exposure_normalisation_matches_the_trainer():
     out = normalize_exposure(image)
     peaks = torch.quantile(out.amax(dim=1).flatten(1), 0.99, dim=1)
     assert torch.allclose(peaks, torch.full((2,), 0.8), atol=1e-5)
+
+
+def test_embedded_spec_goes_through_estimate_and_agrees_with_the_folder_path(tmp_path, monkeypatch):
+    import importlib
+
+    estimate_module = importlib.import_module("engine.pipelines.estimate")
+
+    _export_teamwork(tmp_path / "models" / "svbrdf", tiny_unet2d())
+    monkeypatch.setattr(estimate_module, "embedded_folder", lambda task: tmp_path / "models" / task)
+    image, halfway = _photo()
+    embedded = load_predictor("embedded", "svbrdf", steps=2, seed=0)
+    assert embedded.name == "embedded" and embedded.info["method"] == "teamwork"
+    via_app = embedded.svbrdf(image, halfway, 45.0)
+    via_folder = load_predictor(str(tmp_path / "models" / "svbrdf"), "svbrdf", steps=2, seed=0).svbrdf(
+        image, halfway, 45.0)
+    for k in via_folder:
+        assert torch.allclose(via_app[k], via_folder[k], atol=1e-5), k
+    with pytest.raises(ValueError, match="No embedded intrinsic model"):
+        load_predictor("embedded", "intrinsic")
