@@ -78,16 +78,23 @@ def direction_to_uv(d: Tensor, dim: int = 1) -> tuple[Tensor, Tensor]:
     return u, v
 
 
-def sample_equirect(image: Tensor, d: Tensor) -> Tensor:
-    """Bilinear lookup (B,3,H,W) of an equirect (3,h,w) map in directions d (B,3,H,W), wrapping in u."""
+def equirect_grid(d: Tensor) -> Tensor:
+    """grid_sample coordinates (B,H,W,2) for directions d (B,3,H,W); x in [0, 1] spans the image's
+    columns (the sampler adds the one-column wrap padding)."""
     u, v = direction_to_uv(d, dim=1)
+    return torch.stack([u, v], dim=-1)
+
+
+def sample_equirect(image: Tensor, d: Tensor, grid: Tensor | None = None) -> Tensor:
+    """Bilinear lookup (B,3,H,W) of an equirect (3,h,w) map in directions d (B,3,H,W), wrapping in u;
+    pass ``grid = equirect_grid(d)`` to reuse the direction-to-uv work across several maps."""
+    uv = equirect_grid(d) if grid is None else grid
     padded = torch.cat([image[..., -1:], image, image[..., :1]], dim=-1).unsqueeze(0)
     w = image.shape[-1]
-    gx = (u * w + 1.0) / (w + 2) * 2 - 1  # column c (u*w = c + 0.5) sits at padded pixel c + 1
-    grid = torch.stack([gx, v * 2 - 1], dim=-1)
-    out = F.grid_sample(padded.expand(d.shape[0], -1, -1, -1), grid, mode="bilinear",
-                        padding_mode="border", align_corners=False)
-    return out
+    gx = (uv[..., 0] * w + 1.0) / (w + 2) * 2 - 1  # column c (u*w = c + 0.5) sits at padded pixel c + 1
+    gxy = torch.stack([gx, uv[..., 1] * 2 - 1], dim=-1)
+    return F.grid_sample(padded.expand(uv.shape[0], -1, -1, -1), gxy, mode="bilinear",
+                         padding_mode="border", align_corners=False)
 
 
 def _downsample(image: Tensor, size: tuple[int, int]) -> Tensor:
@@ -217,10 +224,11 @@ def shade_environment(
     r = roughness.clamp(0.0, 1.0)
     prefiltered = torch.zeros_like(diffuse_part)
     step = env.levels[1] - env.levels[0]
+    grid = equirect_grid(reflected)
     for level, image in zip(env.levels, env.specular, strict=True):
         hat = (1 - (r - level).abs() / step).clamp_min(0.0)
         if bool((hat > 0).any()):
-            prefiltered = prefiltered + hat * sample_equirect(image, reflected)
+            prefiltered = prefiltered + hat * sample_equirect(image, reflected, grid)
     a, b = split_sum(n_dot_v, r)
     return diffuse_part, prefiltered * (specular * a + b)
 

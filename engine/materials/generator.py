@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from engine.materials import noise
+from engine.materials.brdf import normalize
 from engine.materials.families import METALLIC, RECIPES
 from engine.materials.families.base import Context, smoothstep
 from engine.materials.heightfield import normals_from_height
@@ -82,7 +83,7 @@ def mix_materials(a: Mapping[str, Tensor], b: Mapping[str, Tensor], mask: Tensor
         height = torch.lerp(a["height"], b["height"], mask)
         return _finish(mixed["diffuse"], mixed["specular"], mixed["roughness"], height)
     n = torch.lerp(a["normals"], b["normals"], mask)
-    mixed["normals"] = n / n.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    mixed["normals"] = normalize(n)
     return mixed
 
 

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from engine.materials.brdf import normalize
+
 
 def height_gradients(height: Tensor, periodic: bool = True) -> tuple[Tensor, Tensor]:
     """Central-difference slopes (dh/dx, dh/dy) of a (B,1,H,W) height, with +y pointing up (row 0 on top)."""
@@ -28,4 +30,4 @@ def normals_from_height(height: Tensor, strength: float = 1.0, periodic: bool = 
     """Unit normals (B,3,H,W) of the surface z = strength * height."""
     dx, dy = height_gradients(height, periodic)
     n = torch.cat([-strength * dx, -strength * dy, torch.ones_like(dx)], dim=1)
-    return n / n.norm(dim=1, keepdim=True)
+    return normalize(n)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
+from engine.materials.brdf import normalize
 from engine.materials.geometry import camera_distance
 from engine.materials.render import render_point
 
@@ -76,8 +77,7 @@ def psnr(pred: Tensor, ref: Tensor, peak: float = 1.0, mask: Tensor | None = Non
 def angular_error_degrees(pred: Tensor, ref: Tensor, mask: Tensor | None = None) -> Tensor:
     """Mean angle (degrees) between normal fields (B,3,H,W); inputs are normalised first."""
     _check(pred, ref)
-    p = pred / pred.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    r = ref / ref.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    p, r = normalize(pred), normalize(ref)
     cos = (p * r).sum(dim=1, keepdim=True).clamp(-1.0, 1.0)
     return _mean(torch.rad2deg(torch.acos(cos)), mask)
 

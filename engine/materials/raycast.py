@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from engine.materials import noise
+from engine.materials.brdf import normalize
 
 INF = float("inf")
 
@@ -41,7 +42,7 @@ class Hit:
 
 
 def _unit(v: Tensor) -> Tensor:
-    return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    return normalize(v, dim=-1)
 
 
 @dataclass
