@@ -1,7 +1,10 @@
-"""Teamwork estimators and trainers for every base family (see docs/notes/pipelines.md)."""
+"""Teamwork estimators and trainers for every base family (see docs/notes/pipelines.md).
+
+`engine.pipelines.estimate` stays the module (call `engine.pipelines.estimate.estimate(...)`).
+"""
 
 from engine.pipelines.base import PipelineOutput, TeamworkPipeline
-from engine.pipelines.estimate import EstimateOptions, EstimateResult, ModelCache, ModelNotAvailable, estimate
+from engine.pipelines.estimate import EstimateOptions, EstimateResult, ModelCache, ModelNotAvailable
 from engine.pipelines.load import ModelLoadError, detect_family, load
 from engine.pipelines.pixel_unet import PixelUNetPipeline
 
@@ -15,6 +18,5 @@ __all__ = [
     "PixelUNetPipeline",
     "TeamworkPipeline",
     "detect_family",
-    "estimate",
     "load",
 ]

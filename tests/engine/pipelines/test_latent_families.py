@@ -51,11 +51,11 @@ def build(family: str):
 @pytest.mark.parametrize("family", list(CASES))
 def test_sampling_returns_every_output_at_the_input_size(family):
     pipe, _, _ = build(family)
-    out = pipe(svbrdf_inputs((16, 12)), steps=2)
+    out = pipe(svbrdf_inputs((8, 12)), steps=2)
     assert set(out.maps) == {"diffuse", "roughness", "normals"}
     for name, x in out.maps.items():
-        assert x.shape == (1, 1 if name == "roughness" else 3, 16, 12) and torch.isfinite(x).all()
-    subset = pipe(svbrdf_inputs((16, 12)), ["normals"], steps=2)
+        assert x.shape == (1, 1 if name == "roughness" else 3, 8, 12) and torch.isfinite(x).all()
+    subset = pipe(svbrdf_inputs((8, 12)), ["normals"], steps=2)
     assert list(subset.maps) == ["normals"]
 
 
