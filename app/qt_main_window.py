@@ -51,7 +51,8 @@ def sample_photo() -> Path | None:
 
 
 class QtMainWindow(QMainWindow):
-    def __init__(self, bridge, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge, settings: AppSettings | None = None, parent: QWidget | None = None,
+                 prewarm: bool = True) -> None:
         super().__init__(parent)
         self.settings = settings or load_settings()
         self.session = Session()
@@ -103,7 +104,8 @@ class QtMainWindow(QMainWindow):
         self._refresh_central()
         self._update_title()
         self.statusBar().showMessage("Open a photo to begin: File ▸ Open, or drop files here.")
-        self.results.prewarm()  # pyqtgraph views are slow to create: build them while idle
+        if prewarm:
+            self.results.prewarm()  # pyqtgraph views are slow to create: build them while idle
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:

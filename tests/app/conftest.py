@@ -91,12 +91,12 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(job: str | None = FAKE_JOB, settings: AppSettings | None = None):
+    def make(job: str | None = FAKE_JOB, settings: AppSettings | None = None, prewarm: bool = False):
         from PySide6.QtWidgets import QApplication
 
         apply_dark_theme(QApplication.instance())
         bridge = QtWorkerBridge(job=job)
-        window = QtMainWindow(bridge, settings or AppSettings())
+        window = QtMainWindow(bridge, settings or AppSettings(), prewarm=prewarm)
         window.confirm_discard = lambda: True
         window.resize(1400, 900)
         window.show()

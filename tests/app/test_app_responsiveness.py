@@ -48,7 +48,7 @@ class StallMeter:
 
 
 def test_event_loop_stalls_stay_below_50ms_while_running(make_window, qtbot, tmp_path):
-    window = make_window()
+    window = make_window(prewarm=True)
     photo_path = write_photo(tmp_path / "big.png", 384, 384)
     window.add_photos([photo_path])
     window.session.set_options(steps=30)
