@@ -182,3 +182,12 @@ def test_teamwork_training_leaves_the_base_frozen(tmp_path):
     assert all(not p.requires_grad for p in trainer.base.parameters())
     frozen = [p.requires_grad for n, p in trainer.model.named_parameters() if ".adapter." not in n]
     assert frozen and not any(frozen)
+
+
+def test_mixed_precision_and_gradient_checkpointing_train(tmp_path):
+    trainer = Trainer(config(tmp_path, steps=1, mixed_precision="bf16", gradient_checkpointing=True),
+                      device="cpu")
+    key = "down_blocks.0.resnets.0.conv1.adapter.up"  # (down has no gradient while up is 0)
+    before = trainer.params[key].detach().clone()
+    loss = trainer.train_step()
+    assert loss > 0 and not torch.equal(before, trainer.params[key])
