@@ -105,7 +105,7 @@ class SVBRDFSource:
 
         seed = int(torch.randint(0, 2**31 - 1, (), generator=generator))
         fov = _uniform(generator, *self.fov)
-        material = random_material(size, seed)
+        material, _ = random_material(size, seed)
         maps = {name: material[name].float() for name in ("diffuse", "specular", "roughness", "normals")}
         image = render_flash(maps, fov)
         maps = {name: x[0] for name, x in maps.items()}
