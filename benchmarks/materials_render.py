@@ -12,7 +12,6 @@ quadrature over a 64x128 environment for several roughness values.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import statistics
@@ -22,9 +21,8 @@ from pathlib import Path
 import torch
 
 from engine.materials import FAMILIES, Environment, generate_material, render_environment, render_flash
-from engine.materials.brdf import dot, normalize, specular_brdf
-from engine.materials.environment import equirect_directions, load_exr
-from engine.materials.geometry import camera_distance, plane_positions
+from engine.materials.environment import load_exr
+from engine.materials.reference import render_environment_reference
 from engine.paths import assets_dir
 
 
@@ -43,25 +41,6 @@ def timed(fn, device: str, repeats: int) -> float:
         _sync(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def brute_force(maps, sky: torch.Tensor, fov: float) -> torch.Tensor:
-    h, w = sky.shape[-2:]
-    dirs, solid = equirect_directions(h, w)
-    size = maps["diffuse"].shape[-1]
-    p = plane_positions(size, size)
-    view = normalize(torch.tensor([0, 0, camera_distance(fov)]).view(3, 1, 1) - p, dim=0).unsqueeze(0)
-    total = torch.zeros(1, 3, size, size)
-    n = maps["normals"]
-    for i in range(0, h * w, 256):
-        ld = dirs.reshape(3, -1)[:, i:i + 256].T.reshape(-1, 3, 1, 1)
-        rad = sky.reshape(3, -1)[:, i:i + 256].T.reshape(-1, 3, 1, 1)
-        wgt = solid.reshape(-1)[i:i + 256].view(-1, 1, 1, 1)
-        cos = dot(n, ld).clamp_min(0)
-        spec = specular_brdf(n, ld.expand(-1, 3, size, size), view.expand(ld.shape[0], -1, -1, -1),
-                             maps["specular"], maps["roughness"])
-        total += ((spec + maps["diffuse"] / math.pi) * rad * cos * wgt).sum(0, keepdim=True)
-    return total
 
 
 def main() -> int:
@@ -105,7 +84,7 @@ def main() -> int:
         n[:, 2] = 1
         m = {"diffuse": torch.full((1, 3, 16, 16), 0.2), "specular": torch.full((1, 3, 16, 16), 0.5),
              "roughness": torch.full((1, 1, 16, 16), r), "normals": n}
-        ours, ref = render_environment(m, sky_env, 50.0), brute_force(m, sky, 50.0)
+        ours, ref = render_environment(m, sky_env, 50.0), render_environment_reference(m, sky, 50.0)
         rel = (ours - ref).abs() / ref.clamp_min(1e-6)
         mean_err = float((ours.mean() - ref.mean()).abs() / ref.mean())
         lines.append(f"| {r} | {mean_err:.3f} | {float(rel.max()):.3f} |")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
 
-from engine.materials import Environment, load_environment, render_environment, render_environment_split
-from engine.materials.brdf import dot, normalize, specular_brdf
+from engine.materials import (
+    Environment,
+    load_environment,
+    render_environment,
+    render_environment_split,
+    rotation_matrix,
+)
+from engine.materials.brdf import normalize
 from engine.materials.environment import equirect_directions, sample_equirect
-from engine.materials.geometry import camera_distance, plane_positions
+from engine.materials.reference import render_environment_reference
 
 
 def _maps(diffuse=1.0, f0=0.0, rough=0.5, size=4):
@@ -49,29 +53,23 @@ def test_split_sum_matches_brute_force_quadrature_for_rough_materials():
     env = Environment.from_image(sky)
     maps = _maps(diffuse=0.3, f0=0.5, rough=0.7)
     image = render_environment(maps, env, 60.0)
-    # brute force: sum over environment texels of f_r * L * cos * solid angle
-    dirs, solid = equirect_directions(64, 128)
-    d = camera_distance(60.0)
-    p = plane_positions(4, 4)
-    view = normalize(torch.tensor([0, 0, d]).view(3, 1, 1) - p, dim=0).unsqueeze(0)
-    total = torch.zeros(1, 3, 4, 4)
-    n = maps["normals"]
-    for i in range(0, 64 * 128, 512):
-        l_dirs = dirs.reshape(3, -1)[:, i : i + 512].T.reshape(-1, 3, 1, 1)
-        radiance = sky.reshape(3, -1)[:, i : i + 512].T.reshape(-1, 3, 1, 1)
-        w = solid.reshape(-1)[i : i + 512].view(-1, 1, 1, 1)
-        cos = dot(n, l_dirs).clamp_min(0)
-        spec = specular_brdf(
-            n,
-            l_dirs.expand(-1, 3, 4, 4),
-            view.expand(l_dirs.shape[0], -1, -1, -1),
-            maps["specular"],
-            maps["roughness"],
-        )
-        total += ((spec + maps["diffuse"] / math.pi) * radiance * cos * w).sum(0, keepdim=True)
+    total = render_environment_reference(maps, sky, 60.0)
     # split-sum is an approximation: per pixel within 8 %, on average within 2 %
     torch.testing.assert_close(image, total, rtol=0.08, atol=0.0)
     assert abs(float(image.mean() / total.mean()) - 1) < 0.02
+
+
+def test_reference_renderer_white_lambertian_and_orientation():
+    maps = _maps(diffuse=1.0, f0=0.0, rough=1.0)
+    constant = torch.full((3, 32, 64), 0.7)
+    image = render_environment_reference({**maps, "specular": torch.zeros(1, 3, 4, 4)}, constant, 45.0)
+    # F0 = 0 still leaves the grazing Fresnel term: the diffuse alone gives 0.7 (cos quadrature ~0.1 %)
+    assert float(image.min()) >= 0.7 * 0.995
+    d, _ = equirect_directions(32, 64)
+    sky = (d[1:2] > 0).float().expand(3, -1, -1) * 2.0  # bright above the horizon, black below
+    floor = render_environment_reference(maps, sky, 45.0, rotation_matrix(0.0, -90.0))  # facing up
+    ceiling = render_environment_reference(maps, sky, 45.0, rotation_matrix(0.0, 90.0))  # facing down
+    assert float(floor.mean()) > 1.5 and float(ceiling.mean()) < 0.1
 
 
 def test_sample_equirect_wraps_and_points_the_right_way():
