@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--svbrdf-cases", type=int, default=24)
     p.add_argument("--intrinsic-cases", type=int, default=12)
     p.add_argument("--no-pathtraced", action="store_true", help="skip the cached Mitsuba scenes")
+    p.add_argument("--no-scenes", action="store_true", help="skip the held-out generator scenes")
     p.add_argument("--steps", type=int, help="sampling steps (default: the model's default; 20 for folders)")
     p.add_argument("--samples", type=int, default=1, help="ensemble size per photo")
     p.add_argument("--seed", type=int, default=0)
@@ -70,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave the default)")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
     p.add_argument("--markdown", type=Path, default=ROOT / "docs" / "quality.md")
+    p.add_argument("--report-only", type=Path, metavar="JSON",
+                   help="only rewrite the Markdown block from an earlier results JSON")
     return p.parse_args(argv)
 
 
@@ -111,6 +114,13 @@ def run(args: argparse.Namespace, command: str) -> dict:
         compare(section)
         goal_check(section, INTRINSIC_GOALS)
         results["intrinsic_hdri"] = section
+        if not args.no_scenes:
+            from benchmarks.eval.scenes import scene_cases
+
+            section = evaluate_intrinsic(predictors, scene_cases(args.intrinsic_cases, args.size))
+            compare(section)
+            goal_check(section, INTRINSIC_GOALS)
+            results["intrinsic_scenes"] = section
         if not args.no_pathtraced:
             from benchmarks.eval.pathtraced import pathtraced_cases
 
@@ -126,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     raw = sys.argv[1:] if argv is None else argv
     command = " ".join([".venv/bin/python benchmarks/quality.py", *map(shlex.quote, raw)])
+    if args.report_only is not None:
+        results = json.loads(args.report_only.read_text())
+        replace_block(args.markdown, "quality", quality_markdown(results))
+        return 0
     try:
         results = run(args, command)
     except ValueError as error:

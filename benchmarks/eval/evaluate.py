@@ -58,12 +58,13 @@ def evaluate_svbrdf(predictors: Sequence, cases: Sequence[SvbrdfCase]) -> dict:
     }
     held = [c.held_out_family for c in cases]
     for predictor in predictors:
-        errors, started = [], time.perf_counter()
+        errors, seconds = [], 0.0
         for case, reference in zip(cases, references, strict=True):
             with torch.no_grad():
+                started = time.perf_counter()
                 pred = predictor.svbrdf(case.image, case.halfway, case.fov_degrees)
+                seconds += (time.perf_counter() - started) / len(cases)
                 errors.append(svbrdf_errors(pred, case.maps, [case.fov_degrees], reference))
-        seconds = (time.perf_counter() - started) / len(cases)
         per_case = _record(errors)
         log.info("SVBRDF %s: %s", predictor.name, {k: round(sum(v) / len(v), 4) for k, v in per_case.items()})
         section["predictors"][predictor.name] = {
@@ -84,12 +85,13 @@ def evaluate_intrinsic(predictors: Sequence, cases: Sequence[IntrinsicCase]) -> 
     }
     held = [c.held_out_family for c in cases]
     for predictor in predictors:
-        errors, started = [], time.perf_counter()
+        errors, seconds = [], 0.0
         for case in cases:
             with torch.no_grad():
+                started = time.perf_counter()
                 pred = predictor.intrinsic(case.image)
+                seconds += (time.perf_counter() - started) / len(cases)
                 errors.append(intrinsic_errors(pred, case.truth, case.mask))
-        seconds = (time.perf_counter() - started) / len(cases)
         per_case = _record(errors)
         means = {k: round(sum(v) / len(v), 4) for k, v in per_case.items()}
         log.info("Intrinsic %s: %s", predictor.name, means)

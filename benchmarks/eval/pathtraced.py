@@ -4,8 +4,9 @@ Our own renderer has no shadows or interreflections; these scenes do (soft shado
 so they test whether a decomposition holds beyond the training renderer. Every surface is Lambertian
 with a procedural texture (``engine.materials.generate_material``'s diffuse map, dielectric families
 only) as albedo, so the ground truth is exact: albedo = Mitsuba's ``albedo`` AOV, diffuse shading =
-image / albedo where every albedo channel exceeds ``MIN_ALBEDO`` (elsewhere — background, emitters —
-the pixel is masked out). Lights: rectangular area lights or a held-out HDR environment.
+image / albedo where every albedo channel exceeds ``MIN_ALBEDO``. Masked out: background and
+emitters (albedo 0), the one-pixel border of such regions (mixed pixels) and pixels the 8-bit photo
+clips. Lights: rectangular area lights or a held-out HDR environment.
 
 Rendering needs ``pip install mitsuba`` (CPU ``scalar_rgb`` variant, about a minute per scene at
 128x128 and 256 samples per pixel); the results are cached as small ``.npz`` files (float16, no
@@ -14,9 +15,9 @@ itself never needs Mitsuba::
 
     .venv/bin/python -m benchmarks.eval.pathtraced --size 128 --spp 256
 
-Each case's photo: the render exposed so the 99th-percentile luminance of its valid pixels is
-``WHITE``, clipped and quantised to 8-bit sRGB (no added noise: the path tracer's own noise remains);
-the shading truth is the unclipped exposed render over the albedo.
+Each case's photo: the render exposed so the 99th percentile of the brightest channel of its valid
+pixels is ``WHITE``, clipped and quantised to 8-bit sRGB (no added noise: the path tracer's own
+noise remains); the shading truth is the unclipped exposed render over the albedo.
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ def build_cache(folder: Path = DATA_DIR, size: int = 128, spp: int = 256, names=
 
 
 def _photo(linear: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, float]:
-    from engine.materials.photo import luminance, quantise_srgb8, srgb_decode
+    from engine.materials.photo import quantise_srgb8, srgb_decode
 
-    lum = luminance(linear).flatten()[mask.flatten() > 0]
+    lum = linear.amax(dim=1).flatten()[mask.flatten() > 0]
     level = float(torch.quantile(lum.float(), 0.99).clamp_min(1e-8)) if lum.numel() else 1.0
     exposed = linear * (WHITE / level)
     return srgb_decode(quantise_srgb8(exposed).float() / 255.0), WHITE / level
@@ -227,7 +228,11 @@ def pathtraced_cases(folder: Path = DATA_DIR) -> list[IntrinsicCase]:
             albedo = torch.from_numpy(data["albedo"].astype(np.float32)).permute(2, 0, 1)[None]
         image = image.clamp_min(0.0)
         mask = (albedo.amin(dim=1, keepdim=True) > MIN_ALBEDO).float()
+        # drop pixels that touch an invalid one: their albedo AOV and radiance mix two surfaces
+        # (e.g. the edge of an emitter or of the sky), so image / albedo is not a shading there
+        mask = -torch.nn.functional.max_pool2d(-mask, 3, stride=1, padding=1)
         photo, factor = _photo(image, mask)
+        mask = mask * (photo.amax(dim=1, keepdim=True) < 1.0).float()  # clipped: shading unknowable
         shading = torch.where(mask.bool().expand_as(image), image * factor / albedo.clamp_min(MIN_ALBEDO),
                               torch.zeros_like(image))
         families = set(meta["textures"].values())

@@ -83,6 +83,9 @@ def quality_markdown(results: dict) -> str:
     if "intrinsic_hdri" in results:
         lines += _section("Intrinsic: HDRI-lit relief scenes (our renderer)", results["intrinsic_hdri"],
                           INTRINSIC_COLUMNS, "Intrinsic (HDRI)")
+    if "intrinsic_scenes" in results:
+        lines += _section("Intrinsic: held-out synthetic scenes (the training scene generator)",
+                          results["intrinsic_scenes"], INTRINSIC_COLUMNS, "Intrinsic (scenes)")
     if "intrinsic_pathtraced" in results:
         lines += _section("Intrinsic: path-traced scenes with global illumination (Mitsuba 3)",
                           results["intrinsic_pathtraced"], INTRINSIC_COLUMNS, "Intrinsic (path traced)")

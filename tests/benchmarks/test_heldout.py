@@ -94,3 +94,17 @@ def test_shipped_training_configs_keep_held_out_families_out(tmp_path):
     (tmp_path / "bad.toml").write_text('[[data]]\nsource = "generated_intrinsic"\n')
     found = config_problems(str(tmp_path))
     assert list(found) == ["bad.toml"] and len(found["bad.toml"]) == 2
+
+
+def test_scene_cases_use_held_out_materials_and_environments():
+    from benchmarks.eval.scenes import scene_cases
+
+    cases = scene_cases(1, 16, texture_size=8)
+    again = scene_cases(1, 16, texture_size=8)
+    case = cases[0]
+    assert torch.equal(case.image, again[0].image)
+    assert case.held_out_family and case.family == HELD_OUT_FAMILIES[0]
+    assert case.environment in HELD_OUT_ENVIRONMENTS
+    assert case.mask.shape == (1, 1, 16, 16) and float(case.mask.sum()) > 0
+    # the truth explains the (exposed) photo on geometry: image = albedo-ish * shading + residual
+    assert float(case.truth["diffuseshading"][case.mask.expand(1, 3, 16, 16) == 0].abs().sum()) == 0

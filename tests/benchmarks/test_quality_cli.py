@@ -11,7 +11,8 @@ def test_quality_cli_writes_json_and_markdown_block(tmp_path):
     out, md = tmp_path / "q.json", tmp_path / "quality.md"
     md.write_text("# Quality\n\nIntro kept.\n")
     argv = ["--svbrdf-model", "baseline", "--intrinsic-model", "baseline", "--size", "16",
-            "--svbrdf-cases", "2", "--intrinsic-cases", "1", "--out", str(out), "--markdown", str(md)]
+            "--svbrdf-cases", "2", "--intrinsic-cases", "1", "--no-scenes", "--out", str(out),
+            "--markdown", str(md)]
     assert quality.main(argv) == 0
     results = json.loads(out.read_text())
     assert list(results["svbrdf"]["predictors"]) == ["baseline"]
@@ -22,6 +23,10 @@ def test_quality_cli_writes_json_and_markdown_block(tmp_path):
     text = md.read_text()
     assert text.startswith("# Quality\n\nIntro kept.") and "<!-- quality:begin -->" in text
     assert "| baseline |" in text
+    # the block can be rewritten from the JSON alone
+    md.write_text("# Quality\n")
+    assert quality.main(["--report-only", str(out), "--markdown", str(md)]) == 0
+    assert "| baseline |" in md.read_text()
 
 
 def test_quality_cli_rejects_a_missing_model(tmp_path):
