@@ -119,3 +119,11 @@ def test_halfway_with_light_offset_is_the_normalised_sum():
     expected = v / v.norm() + lv / lv.norm()
     torch.testing.assert_close(h[:, 0, 1], expected / expected.norm())
     assert not torch.allclose(h, halfway_map(4, 4, 60.0))
+
+
+def test_float64_render_agrees_with_float32():
+    maps32 = _flat(h=3, w=5, rough=0.2)
+    maps64 = {k: v.double() for k, v in maps32.items()}
+    out64 = render_flash(maps64, 40.0)
+    assert out64.dtype == torch.float64
+    torch.testing.assert_close(out64.float(), render_flash(maps32, 40.0), rtol=1e-5, atol=1e-6)
