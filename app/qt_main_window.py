@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -64,6 +64,9 @@ class QtMainWindow(QMainWindow):
         self._auto_exported: set[int] = set()
         self.confirm_discard = self._ask_discard  # replaced in tests
         self.setWindowTitle("Teamwork Studio")
+        icon = assets_dir() / "icons" / "app.png"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
         self.resize(1500, 940)
@@ -137,6 +140,7 @@ class QtMainWindow(QMainWindow):
         self._action(file, "New project", self.new_project, k.New, "Start an empty project.")
         self._action(file, "Open project…", self.open_project_dialog, "Ctrl+Shift+O", "Open a .twproj file.")
         self.recent_menu = file.addMenu("Recent projects")
+        self.recent_photos_menu = file.addMenu("Recent photos")
         self._action(file, "Save project", self.save_project, k.Save, "Save photos, edits and results.")
         self._action(file, "Save project as…", self.save_project_as, k.SaveAs, "Save under a new name.")
         file.addSeparator()
@@ -265,6 +269,7 @@ class QtMainWindow(QMainWindow):
         for photo in added:
             self.settings.add_recent("photos", photo.path)
         if added:
+            self._refresh_recent()
             self.settings.last_open_dir = str(added[-1].path.parent)
             self.statusBar().showMessage(f"Added {len(added)} photo(s).", 5000)
             self.settings.show_welcome = False
@@ -356,6 +361,12 @@ class QtMainWindow(QMainWindow):
             action.setToolTip(path)
             action.triggered.connect(lambda _c=False, p=path: self.open_project(Path(p)))
         self.recent_menu.setEnabled(bool(self.settings.recent_projects))
+        self.recent_photos_menu.clear()
+        for index, path in enumerate(self.settings.recent_photos):
+            action = self.recent_photos_menu.addAction(f"&{index + 1}  {Path(path).name}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.add_photos([Path(p)]))
+        self.recent_photos_menu.setEnabled(bool(self.settings.recent_photos))
 
     def _ask_discard(self) -> bool:
         if not self.session.dirty or not self.session.photos:

@@ -74,7 +74,10 @@ class QtPhotoList(QListWidget):
             return
         if photo_id not in self._thumbs:
             self._thumbs[photo_id] = QPixmap.fromImage(qimage_from(thumbnail(photo.pixels, THUMB)))
-        item.setIcon(QIcon(self._badge(self._thumbs[photo_id], photo.status)))
+        badge = self._badge(self._thumbs[photo_id], photo.status)
+        icon = QIcon(badge)
+        icon.addPixmap(badge, QIcon.Mode.Selected)  # no highlight tint over the photo's colours
+        item.setIcon(icon)
         h, w = photo.pixels.shape[:2]
         edited = "" if photo.rectification.is_identity else " · rectified"
         item.setText(f"{photo.name}\n{w}×{h}{edited} · {photo.status}")

@@ -146,8 +146,7 @@ class QtResultsPanel(QWidget):
         self._pending = []
         self.empty.setVisible(result is None)
         self.grid_host.setVisible(result is not None)
-        if result is None:
-            self._layout([])
+        if result is None:  # keep the views laid out (hidden): the next result reuses them as they are
             self.info.setText("")
             return
         arrays = dict(result.maps)
@@ -196,9 +195,9 @@ class QtResultsPanel(QWidget):
             name, values = self._pending.pop(0)
             view = self.view(name)
             view.set_values(values, self.channel.currentText())
-            if self._first_fill:
+            if self._first_fill and not self._pending:  # last map in: frame them all (views are linked)
                 self._first_fill = False
-                view.view.getView().autoRange(padding=0.02)
+                self.views[self.shown[0]].view.getView().autoRange(padding=0.02)
         elif self._warm:
             self.view(self._warm.pop(0))
         self._schedule()

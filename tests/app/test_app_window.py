@@ -93,6 +93,8 @@ def test_shortcuts_and_undo_menu(make_window, photo_files):
         assert shortcuts.get(name) == keys, (name, shortcuts.get(name))
     window.add_photos(photo_files[:1])
     assert window.undo_action.text() == "Undo Add 1 photo" and window.undo_action.isEnabled()
+    assert window.recent_photos_menu.actions()[0].toolTip() == str(photo_files[0].resolve())
+    assert not window.windowIcon().isNull()
     window.undo_action.trigger()
     assert window.session.photos == [] and window.redo_action.text() == "Redo Add 1 photo"
     assert window.stack.currentWidget() is window.welcome
