@@ -115,3 +115,21 @@ def test_about_lists_licences_including_the_cc0_hdris(make_window):
     text = dialog.findChild(__import__("PySide6.QtWidgets").QtWidgets.QTextBrowser).toPlainText()
     assert "CC0" in text and "HDRI" in text and "LGPL" in text and "MIT" in text
     dialog.reject()
+
+
+def test_intrinsic_task_shows_its_maps_and_disables_fov(make_window, qtbot, photo_files):
+    window = make_window()
+    window.add_photos(photo_files[:1])
+    panel = window.task_panel
+    panel.task.setCurrentIndex(panel.task.findData("intrinsic"))
+    panel.task.activated.emit(panel.task.currentIndex())
+    assert window.session.options.task == "intrinsic" and not panel.fov.isEnabled()
+    window.session.set_options(steps=2)
+    window.run_current()
+    photo = window.session.current
+    qtbot.waitUntil(lambda: photo.status == "done" and window.results.complete, timeout=60_000)
+    assert set(window.results.shown) == {"photo", "albedo", "diffuseshading", "residual"}
+    assert window.results.views["albedo"].label.text() == "Albedo"
+    window.undo_action.trigger()  # the task change is undoable... after the steps edit
+    window.undo_action.trigger()
+    assert window.session.options.task == "svbrdf" and panel.fov.isEnabled()
