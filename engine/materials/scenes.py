@@ -7,7 +7,8 @@ Outputs (MATERIALS.md channels, linear): image, albedo (= diffuse + specular), d
 roughness, diffuseshading, residual (= image - diffuse * diffuseshading), inverseshading
 (S/(1+S), S = image/albedo), normals (camera space: +x right, +y up, +z toward the viewer), depth
 (distance along the view axis divided by the scene's farthest visible depth, in (0, 1]), mask (1 on
-geometry; background pixels show the environment with zero maps).
+geometry; background pixels show the environment with zero maps, and their light counts as residual
+so that image = diffuse * diffuseshading + residual holds at every pixel).
 Kinds: 'plane' (height-displaced floor with an object), 'spheres', 'boxes', 'room' (floor and two
 walls with objects). Point lights have 1/d^2 falloff and hard shadows (analytic primitives only);
 the environment is prefiltered (split-sum) and unshadowed.
@@ -197,7 +198,8 @@ def render_scene(
         background = sample_equirect(sky, img(_yaw(dirs, yaw))) * spec.environment_strength
     m = img(mask.to(dtype)[:, None])
     diff_shading, residual = diff_shading * m, residual * m
-    image = diffuse * diff_shading + residual + background * (1 - m)
+    residual = residual + background * (1 - m)  # residual = image - diffuse * diffuseshading, everywhere
+    image = diffuse * diff_shading + residual
     albedo = (diffuse + specular) * m
     s = image / albedo.clamp_min(1e-4)
     cam_n = img(shading_n @ basis.T) * m
