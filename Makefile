@@ -1,0 +1,7 @@
+package:
+	$(MAKE) -C packaging package
+
+test:
+	./studio.sh test
+
+.PHONY: package test
