@@ -12,7 +12,7 @@ HELP = "estimate the bundled sample flash photo with the embedded model and writ
 
 
 def sample_photo() -> Path:
-    return assets_dir() / "samples" / "flash_sample.png"
+    return assets_dir() / "samples" / "flash_wood_planks.png"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +28,17 @@ def run(args: argparse.Namespace) -> int:
     if not photo.is_file():
         sys.stderr.write(f"teamwork-studio demo: the bundled sample photo is missing ({photo}).\n")
         return 1
+    from engine.pipelines.estimate import embedded_folder
+
+    if not (embedded_folder("svbrdf") / "adapter.safetensors").is_file():
+        # Say so plainly rather than writing maps from untrained weights.
+        sys.stdout.write(
+            "No trained embedded SVBRDF model is available in this build yet, so the demo cannot\n"
+            "estimate the sample photo. Train one with 'teamwork-studio train configs/embedded_svbrdf.toml'\n"
+            "(see assets/models/README.md), or run 'teamwork-studio estimate PHOTO --model FILE --base DIR'\n"
+            "with a Teamwork checkpoint and a local base model.\n"
+        )
+        return 0
     sys.stdout.write(f"Estimating the SVBRDF of the bundled sample {photo.name} with the embedded model…\n")
     argv = [str(photo), "--task", "svbrdf", "--out", str(args.out), "--preset", args.preset]
     if args.steps is not None:
