@@ -63,7 +63,7 @@ def check_variant(variant: str, torch_version: str, cuda: str | None) -> None:
     if variant == "cuda" and cuda is None:
         raise SystemExit(f"build: --variant cuda needs the CUDA build of torch, but torch {torch_version} is "
                          "CPU-only; install it from the CUDA wheel index first "
-                         "(see docs/notes/packaging.md).")
+                         "(see docs/architecture/packaging.md).")
     if variant == "cpu" and cuda is not None:
         raise SystemExit(f"build: --variant cpu was asked for, but torch {torch_version} is a CUDA build "
                          f"(CUDA {cuda}); install the CPU wheel or pass --variant cuda.")

@@ -1,6 +1,6 @@
 """Bring material maps into the viewport's form: dict name -> float32 (H, W, C) numpy arrays.
 
-Accepts the conventions of docs/notes/CONTRACTS.md: numpy (H, W, C) / (H, W), or torch
+Accepts the conventions of docs/architecture/contracts.md: numpy (H, W, C) / (H, W), or torch
 (B, C, H, W) / (C, H, W) (batch row 0 is shown). Missing maps get neutral defaults (logged), so a
 partial result can still be looked at. ``height`` is optional; when absent it is integrated from the
 normals on demand (``display_height``).

@@ -1,7 +1,7 @@
 """The sample every dataset yields, and the helpers shared by the readers.
 
 A sample is ``dict[str, Tensor]`` of components (C,H,W) float32 in the engine conventions
-(docs/notes/CONTRACTS.md: linear colour, unit normals, 1-channel roughness/depth), plus the key
+(docs/architecture/contracts.md: linear colour, unit normals, 1-channel roughness/depth), plus the key
 ``"name"`` holding a str. A sample carries only the components its source has.
 """
 

@@ -13,7 +13,7 @@ image, diffuseshading,         always EXR float (unbounded)                  lin
 residual, depth, height
 ============================== ============================================= =================
 
-Maps are numpy (H,W,C) float32 in the engine conventions (docs/notes/CONTRACTS.md). ``fmt`` is one
+Maps are numpy (H,W,C) float32 in the engine conventions (docs/architecture/contracts.md). ``fmt`` is one
 of ``png8``, ``png16`` (default), ``tif16``, ``exr16`` (half) or ``exr32`` (float).
 """
 

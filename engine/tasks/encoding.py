@@ -1,6 +1,6 @@
 """Encode engine maps as model images in [-1, 1] and decode them back.
 
-Engine maps follow docs/notes/CONTRACTS.md (torch ``(B,C,H,W)`` float, linear). Every component
+Engine maps follow docs/architecture/contracts.md (torch ``(B,C,H,W)`` float, linear). Every component
 becomes a 3-channel image ``x01`` in [0, 1] and then ``x01 * 2 - 1``:
 
 ============== ======== ================================================================
