@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import torch
 
+from engine.io.writers import srgb_encode
 from engine.materials import render_flash
 from engine.materials.generator import generate_material
 
@@ -23,7 +24,7 @@ def main() -> None:
     maps = generate_material(FAMILY, SIZE, seed=SEED)
     linear = render_flash(maps, FOV, light_intensity=1.0, falloff=True)[0].permute(1, 2, 0).numpy()
     linear = linear / np.percentile(linear, 99.9)  # expose like a phone would
-    srgb = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * np.clip(linear, 0, None) ** (1 / 2.4) - 0.055)
+    srgb = srgb_encode(np.clip(linear, 0, None))
     out = (np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)
     path = Path(__file__).with_name("flash_wood_planks.png")
     cv2.imwrite(str(path), out[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])

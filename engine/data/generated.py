@@ -39,6 +39,8 @@ class GeneratedSVBRDFDataset(Dataset):
     environment_probability: float = 0.0
     photo: PhotoSettings = field(default_factory=PhotoSettings)
     device: str = "cpu"
+    environments: Sequence[str] | None = None
+    """HDR environments for the environment-lit photos (default: every one in assets/hdri)."""
 
     def __len__(self) -> int:
         return self.length
@@ -51,7 +53,7 @@ class GeneratedSVBRDFDataset(Dataset):
         maps, name = random_material(self.resolution, s, self.mix_probability, families, self.device)
         g = torch.Generator().manual_seed(s)
         sample: dict = {NAME: f"{index:06d}_{name}"}
-        envs = environment_names()
+        envs = list(self.environments) if self.environments is not None else environment_names()
         if envs and float(torch.rand((), generator=g)) < self.environment_probability:
             env = load_environment(envs[int(torch.randint(len(envs), (), generator=g))])
             photo = simulate_environment_photo(maps, env, s, self.photo)

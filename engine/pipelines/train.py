@@ -121,6 +121,8 @@ class Trainer:
         self.data = DataMix([make_source(d.source, d.options) for d in config.data],
                             [d.weight for d in config.data])
         self.step = 0
+        self.elapsed_seconds = 0.0
+        """Training time summed over every chunk of this run (for budgets and the ablation table)."""
         self._writer = None
         if resume and (checkpoint := latest_checkpoint(self.run_dir)) is not None:
             self.load(checkpoint)
@@ -258,7 +260,8 @@ class Trainer:
         folder = self.run_dir / "checkpoints" / f"step_{self.step:07d}"
         save_training_state(folder, step=self.step, trainable=dict(self.params), ema=self.ema,
                             optimizer=self.optimizer, lr_scheduler=self.lr_scheduler,
-                            generator=self.generator, config=self.config.to_dict())
+                            generator=self.generator, config=self.config.to_dict(),
+                            elapsed_seconds=self.elapsed_seconds)
         prune_checkpoints(self.run_dir, self.config.output.keep_checkpoints)
         return folder
 
@@ -276,6 +279,7 @@ class Trainer:
         self.lr_scheduler.load_state_dict(state["lr_scheduler"])
         self.generator.set_state(state["generator"])
         self.step = state["step"]
+        self.elapsed_seconds = state["elapsed_seconds"]
         log.info("Resumed training from %s (step %d)", folder, self.step)
 
     # ---- the loop ------------------------------------------------------------------------------
@@ -289,9 +293,12 @@ class Trainer:
         while self.step < end:
             if cancel is not None and cancel.cancelled:
                 break
+            step_started = time.monotonic()
             loss = self.train_step()
+            self.elapsed_seconds += time.monotonic() - step_started
             if self.step % out.log_every == 0 or self.step == end:
-                self.log_scalars({"loss": loss, "lr": self.lr_scheduler.get_last_lr()[0]})
+                self.log_scalars({"loss": loss, "lr": self.lr_scheduler.get_last_lr()[0],
+                                  "elapsed_s": round(self.elapsed_seconds, 2)})
             if self.step % out.checkpoint_every == 0:
                 self.save()
                 saved_at = self.step

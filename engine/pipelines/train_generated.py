@@ -20,18 +20,26 @@ from engine.pipelines.train_data import Example
 _INDEX_RANGE = 2**31 - 1
 
 
+def _keep(names: Sequence[str], excluded: Sequence[str], what: str) -> tuple[str, ...]:
+    """``names`` without ``excluded``; naming an unknown one is a clear error (a typo would leak)."""
+    unknown = set(excluded) - set(names)
+    if unknown:
+        raise ValueError(f"Unknown {what} to exclude: {', '.join(sorted(unknown))}.")
+    return tuple(n for n in names if n not in set(excluded))
+
+
 class GeneratedSVBRDFSource:
     components = ("image", "halfway", "diffuse", "specular", "roughness", "normals")
 
     def __init__(self, exclude_families: Sequence[str] = (), environment_probability: float = 0.0,
                  fov: Sequence[float] = (30.0, 70.0), mix_probability: float = 0.25,
-                 jpeg_probability: float = 0.0, seed: int = 0) -> None:
+                 jpeg_probability: float = 0.0, seed: int = 0,
+                 exclude_environments: Sequence[str] = ()) -> None:
+        from engine.materials.environment import environment_names
         from engine.materials.generator import FAMILIES
 
-        unknown = set(exclude_families) - set(FAMILIES)
-        if unknown:
-            raise ValueError(f"Unknown material families to exclude: {', '.join(sorted(unknown))}.")
-        self.families = tuple(f for f in FAMILIES if f not in set(exclude_families))
+        self.families = _keep(FAMILIES, exclude_families, "material families")
+        self.environments = _keep(environment_names(), exclude_environments, "HDR environments")
         self.environment_probability = float(environment_probability)
         self.fov = (float(fov[0]), float(fov[1]))
         self.mix_probability = float(mix_probability)
@@ -48,6 +56,7 @@ class GeneratedSVBRDFSource:
                 _INDEX_RANGE, resolution=size, seed=self.seed, families=self.families,
                 mix_probability=self.mix_probability, environment_probability=self.environment_probability,
                 photo=PhotoSettings(fov_range=self.fov, jpeg_probability=self.jpeg_probability),
+                environments=self.environments,
             )
         return self._datasets[size]
 

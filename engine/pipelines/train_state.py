@@ -54,7 +54,8 @@ def optimizer_from_files(optimizer: torch.optim.Optimizer, tensors: dict[str, to
 
 def save_training_state(folder: Path, *, step: int, trainable: dict[str, torch.Tensor],
                         ema: dict[str, torch.Tensor] | None, optimizer: torch.optim.Optimizer,
-                        lr_scheduler, generator: torch.Generator, config: dict[str, Any]) -> Path:
+                        lr_scheduler, generator: torch.Generator, config: dict[str, Any],
+                        elapsed_seconds: float = 0.0) -> Path:
     """Write a checkpoint atomically (a temporary folder renamed at the end)."""
     folder = Path(folder)
     tmp = folder.with_name(folder.name + ".tmp")
@@ -67,7 +68,8 @@ def save_training_state(folder: Path, *, step: int, trainable: dict[str, torch.T
     save_file(_contiguous(opt_tensors), tmp / "optimizer.safetensors")
     (tmp / "optimizer.json").write_text(json.dumps(opt_meta))
     save_file({"generator": generator.get_state()}, tmp / "rng.safetensors")
-    state = {"step": step, "lr_scheduler": lr_scheduler.state_dict(), "config": config}
+    state = {"step": step, "lr_scheduler": lr_scheduler.state_dict(), "config": config,
+             "elapsed_seconds": float(elapsed_seconds)}
     (tmp / "state.json").write_text(json.dumps(state, indent=1, default=_jsonable))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
@@ -92,6 +94,7 @@ def load_training_state(folder: Path) -> dict[str, Any]:
     ema_path = folder / "ema.safetensors"
     return {
         "step": int(state["step"]),
+        "elapsed_seconds": float(state.get("elapsed_seconds", 0.0)),
         "lr_scheduler": state["lr_scheduler"],
         "config": state["config"],
         "trainable": load_file(folder / "trainable.safetensors"),

@@ -103,6 +103,22 @@ def test_resume_continues_identically(tmp_path):
     assert straight.lr_scheduler.get_last_lr() == second.lr_scheduler.get_last_lr()
 
 
+def test_training_time_accumulates_across_chunks_and_is_logged(tmp_path):
+    import json
+
+    first = Trainer(config(tmp_path), device="cpu")
+    first.run(until_step=2)
+    spent = first.elapsed_seconds
+    assert spent > 0
+    second = Trainer(config(tmp_path), device="cpu")
+    assert second.elapsed_seconds == pytest.approx(spent)  # restored from the checkpoint
+    second.run()
+    assert second.elapsed_seconds > spent
+    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert logged[-1]["elapsed_s"] == pytest.approx(second.elapsed_seconds, abs=0.01)
+    assert [row["elapsed_s"] for row in logged] == sorted(row["elapsed_s"] for row in logged)
+
+
 def test_lr_schedule_applies(tmp_path):
     trainer = Trainer(config(tmp_path, steps=6, lr_schedule="cosine", warmup_steps=2), device="cpu")
     lrs = []

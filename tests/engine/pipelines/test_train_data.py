@@ -48,3 +48,15 @@ def test_mix_follows_weights_and_is_reproducible():
         make_source("nope", {})
     with pytest.raises(ValueError, match="Bad options"):
         make_source("toy", {"colour": 1})
+
+
+def test_generated_svbrdf_source_keeps_held_out_families_and_environments_out():
+    source = make_source("generated_svbrdf", {"exclude_families": ["woven_fabric"],
+                                              "exclude_environments": ["courtyard"],
+                                              "environment_probability": 1.0})
+    assert "woven_fabric" not in source.families and "courtyard" not in source.environments
+    assert source._dataset(16).environments == source.environments
+    example = source.sample(torch.Generator().manual_seed(0), 16)
+    assert example.maps["image"].shape == (3, 16, 16) and "halfway" not in example.maps
+    with pytest.raises(ValueError, match="Unknown HDR environments"):
+        make_source("generated_svbrdf", {"exclude_environments": ["atlantis"]})
