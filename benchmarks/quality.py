@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/quality.py --svbrdf-model random-tiny --steps 2 --svbrdf-cases 4 \
         --intrinsic-cases 2 --size 64 --out /tmp/q.json --markdown /tmp/q.md    # a quick smoke run
 
-Held-out set, metrics and baselines: benchmarks/eval (see docs/notes/evaluation.md). Writes the full
+Held-out set, metrics and baselines: benchmarks/eval (see docs/architecture/evaluation.md). Writes the full
 results as JSON (``--out``) and replaces the ``quality`` block of the Markdown report (``--markdown``)
 with the tables, the goal verdicts and the command line that produced them. Model specs:
 ``embedded`` (assets/models/<task>), ``baseline``, ``random-tiny``, or a model / run folder.

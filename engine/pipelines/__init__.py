@@ -1,4 +1,4 @@
-"""Teamwork estimators and trainers for every base family (see docs/notes/pipelines.md).
+"""Teamwork estimators and trainers for every base family (see docs/architecture/pipelines.md).
 
 `engine.pipelines.estimate` stays the module (call `engine.pipelines.estimate.estimate(...)`).
 """
