@@ -2,6 +2,9 @@
 
 The naming template names the material (its folder and the preset's file prefix) with the tokens
 ``{photo}`` (file name without extension), ``{task}``, ``{preset}`` and ``{date}`` (YYYY-MM-DD).
+
+``ExportJob`` runs one export on a background thread with progress and cancel callbacks, so the
+GUI never waits on the disk (``app.qt_export_progress`` marshals its callbacks to the GUI thread).
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -34,6 +40,10 @@ TOKENS = ("photo", "task", "preset", "date")
 
 class ExportError(Exception):
     """Exporting failed; the message is one sentence for the user."""
+
+
+class ExportCancelled(ExportError):
+    """The user cancelled the export; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -117,20 +127,29 @@ def preset_choices() -> dict[str, str]:
 
 
 def export_maps(maps: dict[str, np.ndarray], choice: ExportChoice, photo: str, task: str,
-                overwrite: bool = False, tileable: bool = False, fov_degrees: float = 45.0) -> Path:
+                overwrite: bool = False, tileable: bool = False, fov_degrees: float = 45.0,
+                progress: Callable[[int, int], None] | None = None, cancel: Any = None) -> Path:
     """Write one texture set with ``engine.export.export_material``; returns its folder.
+    ``progress(step, total)`` follows the files written; ``cancel`` (an ``engine.progress.CancelToken``)
+    stops between files and leaves nothing behind (``ExportCancelled``).
     Raises ``ExportError`` with one sentence."""
     target = choice.target(photo, task)
     if existing_files(target) and not overwrite:
         raise ExportError(f"{target} already holds files; confirm to overwrite them.")
     from engine.export import export_material
+    from engine.progress import Cancelled
 
     try:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         report = export_material(
             maps, choice.preset, target, name=target.name, fmt=choice.fmt,
             resolution=choice.resolution or None, overwrite=True, tileable=tileable,
-            fov_degrees=fov_degrees,
+            fov_degrees=fov_degrees, progress=progress, cancel=cancel,
         )
+    except Cancelled as error:
+        log.info("export to %s cancelled; nothing was written", target)
+        raise ExportCancelled("Export cancelled.") from error
     except (OSError, ValueError, KeyError) as error:  # engine.export.ExportError is an OSError
         log.exception("export to %s failed", target)
         text = str(error).strip() or type(error).__name__
@@ -139,3 +158,97 @@ def export_maps(maps: dict[str, np.ndarray], choice: ExportChoice, photo: str, t
         log.warning("export: %s", warning)
     log.info("exported %s with the %s preset to %s", photo, choice.preset, target)
     return target
+
+
+@dataclass
+class ExportRequest:
+    """One export to run: the maps (kept by reference; results are never changed in place) and
+    the arguments of :func:`export_maps`. ``tag`` is the caller's (e.g. the photo id of a batch)."""
+
+    maps: dict[str, np.ndarray]
+    choice: ExportChoice
+    photo: str
+    task: str
+    overwrite: bool = True
+    tileable: bool = False
+    fov_degrees: float = 45.0
+    tag: Any = None
+
+    @property
+    def label(self) -> str:
+        try:
+            return self.choice.material_name(self.photo, self.task)
+        except ExportError:
+            return Path(self.photo).stem
+
+
+ExportFunction = Callable[..., Path]
+
+
+@dataclass
+class ExportJob:
+    """Runs one :class:`ExportRequest` on a daemon thread (Qt-free).
+
+    Exactly one of ``on_finished(target)``, ``on_failed(message)`` or ``on_cancelled()`` is called
+    at the end, on the job's thread; ``on_progress(step, total)`` after every file. ``export``
+    is the function doing the work (``export_maps``; tests inject slow fakes with its signature)."""
+
+    request: ExportRequest
+    on_progress: Callable[[int, int], None] | None = None
+    on_finished: Callable[[Path], None] | None = None
+    on_failed: Callable[[str], None] | None = None
+    on_cancelled: Callable[[], None] | None = None
+    export: ExportFunction | None = None
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _token: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from engine.progress import CancelToken
+
+        self._token = CancelToken()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("an export job runs once")
+        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the export to stop before its next file (safe from any thread)."""
+        self._token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._token.cancelled
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread; True when it has ended (or never started)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    def _run(self) -> None:
+        r = self.request
+        export = self.export or export_maps
+        try:
+            target = export(r.maps, r.choice, r.photo, r.task, overwrite=r.overwrite, tileable=r.tileable,
+                            fov_degrees=r.fov_degrees, progress=self.on_progress, cancel=self._token)
+        except ExportCancelled:
+            _call(self.on_cancelled)
+        except ExportError as error:
+            _call(self.on_failed, str(error))
+        except Exception as error:  # a bug must reach the user as an error box, not a dead thread
+            log.exception("export of %s failed unexpectedly", r.photo)
+            text = str(error).strip() or type(error).__name__
+            _call(self.on_failed, text if text.endswith(".") else text + ".")
+        else:
+            _call(self.on_finished, target)
+
+
+def _call(callback: Callable | None, *args) -> None:
+    if callback is not None:
+        callback(*args)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.exporting import ExportChoice, ExportError, export_maps
+from app.exporting import ExportChoice, ExportRequest
 from app.images import PHOTO_SUFFIXES, list_photos
 from app.project import SUFFIX, ProjectError, load_project, save_project
 from app.qt_about import QtAboutDialog
@@ -27,6 +27,7 @@ from app.qt_batch import QtBatchQueue
 from app.qt_canvas import QtPhotoCanvas
 from app.qt_errors import error_box
 from app.qt_export_dialog import QtExportDialog
+from app.qt_export_progress import QtExportProgress, QtExportQueue
 from app.qt_log import QtLogView
 from app.qt_photo_list import QtPhotoList
 from app.qt_results import QtResultsPanel
@@ -61,6 +62,8 @@ class QtMainWindow(QMainWindow):
         self.runner = JobRunner(self.session, bridge)
         bridge.attach(self.runner)
         self.last_error = None  # the most recent error box (tests read it)
+        self.last_export: Path | None = None  # the folder of the last export from the dialog
+        self.exports = QtExportQueue(self)  # exports run one at a time off the GUI thread
         self._auto_exported: set[int] = set()
         self.confirm_discard = self._ask_discard  # replaced in tests
         self.setWindowTitle("Teamwork Studio")
@@ -106,6 +109,8 @@ class QtMainWindow(QMainWindow):
         self._restore_window()
         self._refresh_central()
         self._update_title()
+        self.export_progress = QtExportProgress(self.exports)
+        self.statusBar().addPermanentWidget(self.export_progress)
         self.statusBar().showMessage("Open a photo to begin: File ▸ Open, or drop files here.")
         if prewarm:
             self.results.prewarm()  # pyqtgraph views are slow to create: build them while idle
@@ -187,6 +192,9 @@ class QtMainWindow(QMainWindow):
         self.runner.subscribe("finished", self._finished)
         self.runner.subscribe("job_failed", self._job_failed)
         s.subscribe("photo_changed", self._maybe_auto_export)
+        self.exports.finished.connect(self._export_finished)
+        self.exports.failed.connect(self._export_failed)
+        self.exports.cancelled.connect(self._export_cancelled)
         self.welcome.open_sample.connect(self.open_sample)
         self.welcome.open_photos.connect(self.open_photos_dialog)
         self.welcome.open_project.connect(self.open_project_dialog)
@@ -415,12 +423,10 @@ class QtMainWindow(QMainWindow):
             return
         self._auto_exported.add(id(photo.result))
         choice = self.export_choice(folder=self.batch.folder.text().strip())
-        try:
-            target = export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True,
-                                 tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees)
-            log.info("batch: %s exported to %s", photo.name, target)
-        except ExportError as error:
-            self.session.set_status(photo_id, "done", f"Export failed: {error}")
+        self.exports.enqueue(ExportRequest(
+            dict(photo.result.maps), choice, photo.name, photo.result.task, overwrite=True,
+            tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees, tag=photo_id,
+        ))
 
     # -- export -------------------------------------------------------------------------------------
     def export_choice(self, **changes) -> ExportChoice:
@@ -445,14 +451,27 @@ class QtMainWindow(QMainWindow):
         choice = dialog.choice()
         self.settings.export = ExportDefaults(choice.preset, choice.resolution, choice.bit_depth,
                                               choice.file_type, choice.naming, choice.folder)
-        try:
-            target = export_maps(photo.result.maps, choice, photo.name, photo.result.task, overwrite=True,
-                                 tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees)
-        except ExportError as error:
-            self.show_error("Export failed", str(error))
-            return
-        self.last_export = target
+        self.exports.enqueue(ExportRequest(
+            dict(photo.result.maps), choice, photo.name, photo.result.task, overwrite=True,
+            tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees,
+        ))
+
+    # Export outcomes arrive on the GUI thread; ``request.tag`` is the photo id of a batch export.
+    def _export_finished(self, request: ExportRequest, target: Path) -> None:
+        if request.tag is None:
+            self.last_export = target
+        else:
+            log.info("batch: %s exported to %s", request.photo, target)
         self.statusBar().showMessage(f"Exported to {target}.", 8000)
+
+    def _export_failed(self, request: ExportRequest, message: str) -> None:
+        if request.tag is None:
+            self.show_error("Export failed", message)
+        else:
+            self.session.set_status(request.tag, "done", f"Export failed: {message}")
+
+    def _export_cancelled(self, _request: ExportRequest) -> None:
+        self.statusBar().showMessage("Export cancelled.", 8000)
 
     # -- help -----------------------------------------------------------------------------------
     def show_error(self, title: str, message: str, details: str = "", kind: str = "failed") -> None:
@@ -495,4 +514,5 @@ class QtMainWindow(QMainWindow):
         widgets = (self.photo_list, self.canvas, self.task_panel, self.results, self.viewport, self.batch)
         for widget in widgets:
             widget.close_subscriptions()
+        self.exports.shutdown()  # cancels: an unfinished export leaves nothing behind
         self.bridge.shutdown()

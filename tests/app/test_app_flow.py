@@ -104,7 +104,7 @@ def test_open_rectify_run_inspect_export_reopen(make_window, qtbot, photo_files,
     assert "photo0_svbrdf" in dialog.preview.text()
     dialog.export_button.click()
     target = out / "photo0_svbrdf"
-    qtbot.waitUntil(lambda: target.exists() and any(target.iterdir()), timeout=10_000)
+    qtbot.waitUntil(lambda: window.last_export == target, timeout=10_000)  # exports run off the GUI thread
     written = sorted(p.stem for p in target.iterdir() if p.suffix in (".png", ".exr", ".tif"))
     assert SVBRDF_MAPS <= set(written)
     asked = []
@@ -115,6 +115,8 @@ def test_open_rectify_run_inspect_export_reopen(make_window, qtbot, photo_files,
     dialog.confirm_overwrite = lambda files: True
     dialog.export_button.click()
     assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not window.exports.busy, timeout=10_000)
+    assert window.statusBar().currentMessage() == f"Exported to {target}." and window.last_error is None
     assert window.settings.export.folder == str(out) and window.settings.export.preset == "raw"
 
     # save, start afresh, reopen

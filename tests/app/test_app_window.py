@@ -29,6 +29,9 @@ def test_batch_runs_every_photo_exports_each_and_opens_the_folder(make_window, q
     window.batch.run_all.click()
     qtbot.waitUntil(lambda: all(p.status == "done" for p in window.session.photos), timeout=60_000)
     assert [window.batch.status_of(p.id) for p in window.session.photos] == ["done"] * 3
+    # auto-exports are queued and written one at a time off the GUI thread
+    qtbot.waitUntil(lambda: not window.exports.busy and out.exists() and len(list(out.iterdir())) == 3,
+                    timeout=30_000)
     folders = sorted(p.name for p in out.iterdir())
     assert folders == ["photo0_gltf", "photo1_gltf", "photo2_gltf"]
     assert all(any(f.suffix == ".png" for f in (out / d).iterdir()) for d in folders)
