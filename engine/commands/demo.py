@@ -28,9 +28,9 @@ def run(args: argparse.Namespace) -> int:
     if not photo.is_file():
         sys.stderr.write(f"teamwork-studio demo: the bundled sample photo is missing ({photo}).\n")
         return 1
-    from engine.pipelines.estimate import embedded_folder
+    from engine.pipelines.estimate import embedded_model_available
 
-    if not (embedded_folder("svbrdf") / "adapter.safetensors").is_file():
+    if not embedded_model_available("svbrdf"):
         # Say so plainly rather than writing maps from untrained weights.
         sys.stdout.write(
             "No trained embedded SVBRDF model is available in this build yet, so the demo cannot\n"

@@ -80,21 +80,12 @@ def read_header(path: Path) -> tuple[dict[str, str], dict[str, Any]]:
     return {str(k): str(v) for k, v in metadata.items()}, header
 
 
-def embedded_model() -> tuple[str, bool]:
-    """(description, available) of the embedded model."""
-    try:
-        from engine.pipelines import estimate as pipeline
-    except ImportError:
-        return "the estimation pipeline is not part of this build", False
-    probe = getattr(pipeline, "embedded_model_available", None)
-    if callable(probe):
-        try:
-            return (
-                ("shipped with this build", True) if probe() else ("not shipped with this build yet", False)
-            )
-        except Exception as error:  # noqa: BLE001
-            return f"unavailable ({error})", False
-    return "status unknown", False
+def embedded_models() -> dict[str, bool]:
+    """Task name -> whether trained embedded adapters for it ship with this build."""
+    from engine.pipelines.estimate import embedded_model_available
+    from engine.tasks import INTRINSIC, SVBRDF
+
+    return {task.name: embedded_model_available(task.name) for task in (SVBRDF, INTRINSIC)}
 
 
 def local_checkpoints(extra: list[Path]) -> list[Path]:
@@ -116,9 +107,10 @@ def resolve(model: str) -> Path:
 
 
 def _list(args: argparse.Namespace) -> int:
-    description, _ = embedded_model()
     out = sys.stdout
-    out.write(f"embedded: {description}\n")
+    for task, shipped in embedded_models().items():
+        status = "shipped with this build" if shipped else "not shipped with this build yet"
+        out.write(f"embedded {task}: {status}\n")
     checkpoints = local_checkpoints(args.dir)
     if not checkpoints:
         out.write(f"no local checkpoints in {models_dir()} (see 'teamwork-studio models download')\n")

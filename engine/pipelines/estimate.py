@@ -96,6 +96,11 @@ def embedded_folder(task: str) -> Path:
     return assets_dir() / "models" / task
 
 
+def embedded_model_available(task: str) -> bool:
+    """Whether this build ships trained embedded adapters for ``task``."""
+    return (embedded_folder(task) / "adapter.safetensors").is_file()
+
+
 def resolve_model(options: EstimateOptions) -> tuple[Path, Path]:
     """(adapter file, base folder) for the options; raises ModelNotAvailable / ValueError."""
     if options.model == "embedded":

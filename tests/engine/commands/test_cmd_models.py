@@ -44,13 +44,24 @@ def test_download_saves_into_the_models_folder_then_list_and_info_show_it(tmp_pa
     capsys.readouterr()
     assert cli.main(["models", "list"]) == 0
     out = capsys.readouterr().out
-    assert (
-        "embedded:" in out and "colocated_svbrdf_estimation_sdxl_256" in out and "image.in,diffuse.out" in out
-    )
+    assert "embedded svbrdf: not shipped" in out
+    assert "colocated_svbrdf_estimation_sdxl_256" in out and "image.in,diffuse.out" in out
 
     assert cli.main(["models", "info", "colocated_svbrdf_estimation_sdxl_256"]) == 0
     out = capsys.readouterr().out
     assert "tensors: 1" in out and "base_model: tiny/base" in out and "not a Teamwork" not in out
+
+
+def test_list_reports_each_embedded_task(tmp_path, monkeypatch, capsys):
+    from engine.pipelines import estimate
+
+    (tmp_path / "svbrdf").mkdir()
+    (tmp_path / "svbrdf" / "adapter.safetensors").write_bytes(b"x")
+    monkeypatch.setattr(estimate, "embedded_folder", lambda task: tmp_path / task)
+    assert cli.main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "embedded svbrdf: shipped with this build" in out
+    assert "embedded intrinsic: not shipped with this build yet" in out
 
 
 def test_offline_download_says_so_and_exits_1(monkeypatch, capsys):
