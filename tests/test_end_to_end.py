@@ -12,24 +12,13 @@ import sys
 import pytest
 
 from engine.export.raw import read_raw
-from engine.pipelines.export_model import save_base
-from engine.pipelines.pixel_unet import DEFAULT_SCHEDULER
 from engine.tasks import SVBRDF
-from engine.teamwork import TeamworkConfig, adapt, save_checkpoint
-from tests.engine.pipelines.helpers import randomise_adapters
-from tests.tiny_models import tiny_unet2d
+from tests.engine.pipelines.helpers import export_tiny_svbrdf_model
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny_svbrdf")
-    unet = tiny_unet2d(sample_size=8)
-    save_base(unet, DEFAULT_SCHEDULER, folder / "base")
-    config = TeamworkConfig(tuple(SVBRDF.teammates()), lora_rank=2, profile="pixel")
-    model = adapt(unet, config, seed=0)
-    randomise_adapters(model)
-    save_checkpoint(model, config, folder / "adapter.safetensors")
-    return folder
+    return export_tiny_svbrdf_model(tmp_path_factory.mktemp("tiny_svbrdf"))
 
 
 def _cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:

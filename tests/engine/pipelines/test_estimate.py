@@ -9,22 +9,14 @@ from engine.pipelines.export_model import save_base
 from engine.pipelines.load import ModelLoadError, detect_family, load
 from engine.pipelines.pixel_unet import DEFAULT_SCHEDULER
 from engine.tasks import SVBRDF
-from engine.teamwork import TeamworkConfig, adapt, save_checkpoint
-from tests.engine.pipelines.helpers import randomise_adapters
-from tests.tiny_models import tiny_unet2d, tiny_unet_condition
+from tests.engine.pipelines.helpers import export_tiny_svbrdf_model
+from tests.tiny_models import tiny_unet_condition
 
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
     """An exported tiny SVBRDF model in the embedded layout (adapter.safetensors + base/)."""
-    folder = tmp_path_factory.mktemp("svbrdf")
-    unet = tiny_unet2d(sample_size=8)
-    save_base(unet, DEFAULT_SCHEDULER, folder / "base")
-    config = TeamworkConfig(tuple(SVBRDF.teammates()), lora_rank=2, profile="pixel")
-    model = adapt(unet, config, seed=0)
-    randomise_adapters(model)
-    save_checkpoint(model, config, folder / "adapter.safetensors")
-    return folder
+    return export_tiny_svbrdf_model(tmp_path_factory.mktemp("svbrdf"))
 
 
 def photo(h=20, w=24):
