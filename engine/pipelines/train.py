@@ -5,6 +5,8 @@ component an example has into a batch row (inputs clean, outputs noised), one ti
 batch (or per sample), the base model's target (epsilon or v), loss on output rows only with the
 per-pixel weights. AdamW + a diffusers lr schedule (stepped every optimizer step), gradient clipping,
 EMA, exact checkpoints (``train_state``), validation images and metrics, JSONL + TensorBoard logs.
+Latent families (SD2/SDXL/SD3/Flux, local diffusers folder) go through
+``train_latent.LatentTraining`` (VAE latents, cached empty prompt, flow-matching target for SD3/Flux).
 The same code runs under ``accelerate launch`` (DDP): the model and optimizer go through
 ``Accelerator.prepare``; each process draws its own data stream.
 """
@@ -20,9 +22,16 @@ from pathlib import Path
 import torch
 
 from engine.pipelines.common import cpu_generator, resolve_device
+from engine.pipelines.load import FAMILY_PROFILES
 from engine.pipelines.pixel_unet import DEFAULT_SCHEDULER, PixelUNetPipeline
 from engine.pipelines.train_config import TrainConfig
 from engine.pipelines.train_data import DataMix, Example, make_source
+from engine.pipelines.train_latent import (
+    FLOW_FAMILIES,
+    LATENT_FAMILIES,
+    LatentTraining,
+    load_latent_training_base,
+)
 from engine.pipelines.train_state import (
     latest_checkpoint,
     load_training_state,
@@ -42,7 +51,7 @@ def build_base(config: TrainConfig) -> tuple[torch.nn.Module, dict]:
 
     model = config.model
     if model.family != "pixel_unet":
-        raise ValueError(f"Training family {model.family!r} is not supported yet; use 'pixel_unet'.")
+        raise ValueError(f"build_base builds the pixel base only, not {model.family!r}.")
     if model.base == "fresh":
         kwargs = dict(sample_size=config.train.size, in_channels=3, out_channels=3)
         kwargs.update(model.fresh)
@@ -73,9 +82,23 @@ class Trainer:
         self.run_dir = Path(run_dir or config.output.dir)
         self.method = config.teamwork.method
         train = config.train
-        self.base, self.scheduler_config = build_base(config)
-        self.noise_scheduler = DDPMScheduler.from_config(self.scheduler_config)
-        self.prediction_type = self.noise_scheduler.config.prediction_type
+        family = config.model.family
+        build_latent = None
+        if family == "pixel_unet":
+            self.base, self.scheduler_config = build_base(config)
+        elif family in LATENT_FAMILIES:
+            self.base, self.scheduler_config, build_latent = load_latent_training_base(config)
+        else:
+            raise ValueError(f"Unknown [model] family {family!r}; use pixel_unet, "
+                             f"{', '.join(LATENT_FAMILIES)}.")
+        if family in FLOW_FAMILIES:
+            from diffusers import FlowMatchEulerDiscreteScheduler
+
+            self.noise_scheduler = FlowMatchEulerDiscreteScheduler.from_config(self.scheduler_config)
+            self.prediction_type = "flow"
+        else:
+            self.noise_scheduler = DDPMScheduler.from_config(self.scheduler_config)
+            self.prediction_type = self.noise_scheduler.config.prediction_type
         self.accelerator = _accelerator(device, train.mixed_precision)
         self.device = self.accelerator.device if self.accelerator else resolve_device(device)
         self.teammates = config.teammates() if self.method != "pretrain" else []
@@ -84,7 +107,7 @@ class Trainer:
             from engine.teamwork import TeamworkConfig, adapt, trainable_parameters
 
             self.teamwork = TeamworkConfig(
-                tuple(self.teammates), lora_rank=config.teamwork.rank, profile="pixel",
+                tuple(self.teammates), lora_rank=config.teamwork.rank, profile=FAMILY_PROFILES[family],
                 lora_communication=self.method == "teamwork", use_bias=config.teamwork.bias,
                 base_model=str(config.model.base), title=config.teamwork.title,
                 resolution=f"{train.size}x{train.size}",
@@ -114,6 +137,11 @@ class Trainer:
         self.forward_model = self.model
         if self.accelerator is not None:
             self.forward_model, self.optimizer = self.accelerator.prepare(self.model, self.optimizer)
+        self.latent = LatentTraining(self, build_latent) if build_latent is not None else None
+        if self.latent is not None and self.accelerator is not None:
+            # the family forward reads ``denoiser.config``; the DDP wrapper must run for gradient sync
+            self.forward_model.config = self.model.config
+            self.latent.pipeline.denoiser = self.forward_model
         self.ema = ({n: p.detach().float().clone() for n, p in self.params.items()}
                     if train.ema_decay > 0 else None)
         rank = self.accelerator.process_index if self.accelerator else 0
@@ -155,6 +183,8 @@ class Trainer:
             from engine.pipelines.head_expansion import expansion_loss
 
             return expansion_loss(self, examples, timestep)
+        if self.latent is not None:
+            return self.latent.loss(examples, timestep)
         rows, x0, is_out, weights = self.collate(examples)
         samples = [r[0] for r in rows]
         t = self._timesteps(samples, timestep)

@@ -3,7 +3,7 @@
 Example (every key optional except one data source)::
 
     [model]
-    family = "pixel_unet"            # the only trainable family on CPU so far
+    family = "pixel_unet"            # pixel_unet | sd2 | sdxl | sd3 | flux (latent: base is a folder)
     base = "embedded"                # "embedded" (assets/models/base), a diffusers folder, or "fresh"
     [model.fresh]                    # UNet2DModel kwargs when base = "fresh" (pretraining the base)
     block_out_channels = [32, 64, 128]
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 METHODS = ("teamwork", "lora", "pretrain", "head_expansion")
+FAMILIES = ("pixel_unet", "sd2", "sdxl", "sd3", "flux")
 LR_SCHEDULES = ("constant", "constant_with_warmup", "linear", "cosine")
 
 
@@ -81,6 +82,8 @@ class TrainSection:
     mixed_precision: str = "no"
     gradient_checkpointing: bool = False
     timestep_sharing: str = "batch"
+    flow_sampling: str = "logit_normal"
+    """SD3/Flux: how u is drawn before the scheduler's shift (``logit_normal`` or ``uniform``)."""
     seed: int = 0
 
 
@@ -114,6 +117,12 @@ class TrainConfig:
             )
         if self.train.timestep_sharing not in ("batch", "sample"):
             raise ValueError("timestep_sharing must be 'batch' or 'sample'.")
+        if self.model.family not in FAMILIES:
+            raise ValueError(
+                f"Unknown [model] family {self.model.family!r}; use one of {', '.join(FAMILIES)}."
+            )
+        if self.train.flow_sampling not in ("logit_normal", "uniform"):
+            raise ValueError("flow_sampling must be 'logit_normal' or 'uniform'.")
         if self.train.mixed_precision not in ("no", "bf16", "fp16"):
             raise ValueError("mixed_precision must be 'no', 'bf16' or 'fp16'.")
         if not self.data:

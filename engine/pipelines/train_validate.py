@@ -33,6 +33,8 @@ def make_pipeline(trainer):
     from engine.pipelines.head_expansion import HeadExpansionPipeline
     from engine.pipelines.pixel_unet import PixelUNetPipeline
 
+    if getattr(trainer, "latent", None) is not None:
+        return trainer.latent.pipeline
     if trainer.method == "head_expansion":
         return HeadExpansionPipeline(trainer.model, trainer.scheduler_config, trainer.teammates,
                                      trainer.device)
