@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if not trainer.is_main:
+        return 0
     done = "finished" if step >= config.train.steps else "paused"
-    sys.stdout.write(f"Training {done} at step {step}/{config.train.steps}; run folder {trainer.run_dir}\n")
+    processes = trainer.accelerator.num_processes if trainer.accelerator is not None else 1
+    where = f" on {processes} processes" if processes > 1 else ""
+    sys.stdout.write(f"Training {done} at step {step}/{config.train.steps}{where}; "
+                     f"run folder {trainer.run_dir}\n")
     return 0
