@@ -49,3 +49,19 @@ def test_selftest_reports_gl_renderer_and_passes_end_to_end():
     assert report["opengl"]["renderer"]
     assert report["end_to_end"]["ok"] is True
     assert {"diffuse", "specular", "roughness", "normals"} <= set(report["end_to_end"]["maps"])
+
+
+def test_import_linter_contract_is_kept():
+    """pyproject's import-linter contract: engine/ never imports PySide6, pyqtgraph or app/."""
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    linter = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if linter is None:
+        pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([linter], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
