@@ -67,7 +67,7 @@ class QtViewportDock(QWidget):
         self._shown = result
         maps = {k: v for k, v in result.maps.items() if k in VIEWPORT_MAPS} if result else {}
         if maps and getattr(self.viewport, "using_fallback", False):
-            # the no-GL preview renders on the CPU in this thread: a small preview keeps it quick
+            # the no-GL preview renders on the CPU (in a background thread): small maps keep it quick
             maps = resize_maps(maps, FALLBACK_SIZE)
         try:
             if maps:
