@@ -166,8 +166,10 @@ def test_dialog_export_runs_off_the_gui_thread_and_shows_progress(make_window, q
     finally:
         timer.stop()
     assert threads and threads[0] is not threading.main_thread()
-    # the event loop kept ticking while the export ran (7 files x 0.12 s; a blocking export: none)
-    assert len(ticks) >= 10
+    # the event loop kept ticking while the export ran (7 files x 0.12 s; a blocking export gives
+    # none, since the timer only counts while the export is busy). Not more than a few are required:
+    # on a loaded 2-core CI machine the 10 ms timer itself may fire only every 100 ms or so.
+    assert len(ticks) >= 3
     assert len({t for t in ticks if 0 < t < 1000}) >= 2  # the bar moved through several steps
     assert window.last_export == tmp_path / "out" / "photo0_gltf" and existing_files(window.last_export)
     assert window.statusBar().currentMessage() == f"Exported to {window.last_export}."
