@@ -78,11 +78,12 @@ def test_the_event_loop_keeps_ticking_while_the_preview_renders(qtbot, make_fall
             assert widget.status.text() == "Rendering preview…"
     finally:
         timer.stop()
-    assert returned < 0.2, f"set_maps blocked the GUI thread for {returned:.2f} s"
+    # bounds sit well below the 0.6 s render a blocking call would take, with room for a loaded CI box
+    assert returned < 0.4, f"set_maps blocked the GUI thread for {returned:.2f} s"
     assert render.threads == [THREAD_NAME]  # the render ran on the job's thread, not the GUI's
     during = [t for t in ticks if t < began + 0.55]
-    assert len(during) >= 10, f"the event loop ticked only {len(during)} times during the render"
-    assert max(np.diff([began, *during])) < 0.2  # no long freeze anywhere in it
+    assert len(during) >= 3, f"the event loop ticked only {len(during)} times during the render"
+    assert max(np.diff([began, *during])) < 0.4  # no freeze as long as the render anywhere in it
 
 
 def test_the_preview_appears_when_done_and_the_status_goes(qtbot, make_fallback):
