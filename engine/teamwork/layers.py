@@ -153,6 +153,13 @@ class TeamworkLayerMixin:
     _team: Team
     communicate: bool
 
+    @classmethod
+    def from_base(cls, base: nn.Module, team: Team, adapter: TeamAdapter, communicate: bool):
+        """The adapted twin of ``base``: shares its parameters, adds ``adapter``."""
+        layer = _clone_into(cls, base)
+        layer._attach(team, adapter, communicate)
+        return layer
+
     def _attach(self, team: Team, adapter: TeamAdapter, communicate: bool) -> None:
         self.adapter = adapter
         self._team = team
@@ -180,14 +187,6 @@ def _clone_into(cls: type, base: nn.Module) -> nn.Module:
 class TeamworkLinear(nn.Linear, TeamworkLayerMixin):
     """`nn.Linear` whose batch rows are teammates; keys: weight, bias (base), adapter.* (ours)."""
 
-    @classmethod
-    def from_base(
-        cls, base: nn.Linear, team: Team, adapter: TeamAdapter, communicate: bool
-    ) -> TeamworkLinear:
-        layer = _clone_into(cls, base)
-        layer._attach(team, adapter, communicate)
-        return layer
-
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if input.dim() < 2:
             raise ValueError("A Teamwork linear layer needs a batch dimension first.")
@@ -205,14 +204,6 @@ class TeamworkLinear(nn.Linear, TeamworkLayerMixin):
 
 class TeamworkConv2d(nn.Conv2d, TeamworkLayerMixin):
     """Stride-1 `nn.Conv2d` plus a per-pixel (1x1) Teamwork offset."""
-
-    @classmethod
-    def from_base(
-        cls, base: nn.Conv2d, team: Team, adapter: TeamAdapter, communicate: bool
-    ) -> TeamworkConv2d:
-        layer = _clone_into(cls, base)
-        layer._attach(team, adapter, communicate)
-        return layer
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         y = self._conv_forward(input, self.weight, self.bias)
