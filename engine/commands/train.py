@@ -20,6 +20,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="run folder (default: [output] dir of the config)")
     parser.add_argument("--fresh", action="store_true", help="ignore existing checkpoints in the run folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--export", action="store_true",
+                        help="also export the model (run folder's model/) when pausing before the last step")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     if not trainer.is_main:
         return 0
+    if args.export and step < config.train.steps:
+        trainer.export()
     done = "finished" if step >= config.train.steps else "paused"
     processes = trainer.accelerator.num_processes if trainer.accelerator is not None else 1
     where = f" on {processes} processes" if processes > 1 else ""

@@ -41,6 +41,7 @@ def test_train_command_runs_in_resumable_chunks(tmp_path, capsys):
     path.write_text(CONFIG.replace("{run}", str(tmp_path / "run")))
     assert main(["train", str(path), "--until-step", "2", "--no-progress", "--device", "cpu"]) == 0
     assert "paused at step 2/3" in capsys.readouterr().out
+    assert not (tmp_path / "run" / "model").exists()
     assert main(["train", str(path), "--no-progress", "--device", "cpu"]) == 0
     assert "finished at step 3/3" in capsys.readouterr().out
     lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
@@ -55,3 +56,12 @@ def test_train_command_reports_bad_configs(tmp_path, capsys):
     path.write_text("[train]\nsteps = 1\n")
     assert main(["train", str(path)]) == 2
     assert "at least one [[data]] source" in capsys.readouterr().err
+
+
+def test_train_command_exports_when_pausing_on_request(tmp_path, capsys):
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG.replace("{run}", str(tmp_path / "run")))
+    assert main(["train", str(path), "--until-step", "1", "--export", "--no-progress", "--device", "cpu"]) == 0
+    info = json.loads((tmp_path / "run" / "model" / "model.json").read_text())
+    assert info["step"] == 1
+    assert (tmp_path / "run" / "model" / "adapter.safetensors").exists()
