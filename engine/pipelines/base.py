@@ -162,11 +162,15 @@ class TeamworkPipeline:
         size: tuple[int, int] | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        known: dict[str, torch.Tensor] | None = None,
+        known_mask: torch.Tensor | None = None,
     ) -> PipelineOutput:
         """Estimate ``outputs`` (components, default all) from engine-map ``inputs`` (component -> map).
 
         ``tile``/``overlap`` in latent pixels enable tiled sampling when the canvas is larger than
         ``tile``; ``tileable`` makes outputs wrap seamlessly (circular padding, wrapping tiles).
+        ``known`` (output component -> engine map) with ``known_mask`` ``(1,1,H,W)`` (1 = known pixel)
+        inpaints: those outputs keep their known pixels exactly and are completed elsewhere.
         """
         # 1. check inputs
         outputs = list(outputs) if outputs is not None else self._names("out")
@@ -199,20 +203,53 @@ class TeamworkPipeline:
                 # 4. timesteps
                 sched = make_scheduler(self.scheduler_config, scheduler)
                 self.set_timesteps(sched, steps, (lh, lw))
+                held = self._known_latents(known, known_mask, outputs, (h, w), (ph, pw), tiles)
                 # 5. denoising loop
                 latents = denoise(
                     lambda x, t: self.predict(x, t, names, len(outputs)), sched, clean_t, noise,
-                    tiles=tiles, progress=progress, cancel=cancel, generator=generator,
+                    tiles=tiles, progress=progress, cancel=cancel, generator=generator, known=held,
                 )
                 # 6. decode
                 per_sample = {}
                 for k, name in enumerate(outputs):
                     images = self._decode(latents[:, k], tiles)
                     per_sample[name] = decode(name, images[..., :h, :w].float().cpu())
+                    if known and name in known:  # known pixels come back exactly as given
+                        per_sample[name] = torch.lerp(per_sample[name], known[name].float().cpu(),
+                                                      known_mask.float().cpu())
         finally:
             free_memory(self.device)
         # 7. output
         return PipelineOutput(maps=average_samples(per_sample), samples=per_sample)
+
+    def _known_latents(self, known: dict[str, torch.Tensor] | None, known_mask: torch.Tensor | None,
+                       outputs: list[str], size: tuple[int, int], padded: tuple[int, int],
+                       tiles: TilePlan | None) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(latents (1,O,C,h,w), keep (1,O,1,h,w)) of the known outputs, or None when not inpainting."""
+        if not known:
+            return None
+        if known_mask is None or known_mask.ndim != 4 or tuple(known_mask.shape[-2:]) != size:
+            raise ValueError(
+                f"Inpainting needs a (1,1,H,W) known_mask of the input size {size[1]}x{size[0]}.")
+        unknown = sorted(set(known) - set(outputs))
+        if unknown:
+            raise ValueError(f"Known maps given for components that are not outputs: {', '.join(unknown)}.")
+        (h, w), (ph, pw) = size, padded
+        mask = F.pad(known_mask.float().to(self.device), (0, pw - w, 0, ph - h))  # padding is unknown
+        lh, lw = ph // self.latent_factor, pw // self.latent_factor
+        # a latent pixel is held only when every image pixel under it is known
+        mask = 1 - F.adaptive_max_pool2d(1 - mask, (lh, lw))
+        latents, keep = [], []
+        for name in outputs:
+            if name in known:
+                if tuple(known[name].shape[-2:]) != size:
+                    raise ValueError(f"The known {name} map must be {w}x{h}.")
+                latents.append(self._encode(name, known[name], ph, pw, tiles))
+                keep.append(mask[0])
+            else:
+                latents.append(torch.zeros((self.latent_channels, lh, lw), device=self.device))
+                keep.append(torch.zeros_like(mask[0]))
+        return torch.stack(latents)[None], torch.stack(keep)[None]
 
     def _encode(self, name: str, x: torch.Tensor, ph: int, pw: int, tiles: TilePlan | None) -> torch.Tensor:
         image = encode(name, x.to(self.device))

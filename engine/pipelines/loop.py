@@ -33,20 +33,28 @@ def denoise(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     generator: torch.Generator | None = None,
+    known: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Run the scheduler's timesteps (already set) and return the clean output latents.
 
     ``clean``: ``(S, I, C, h, w)`` input-teammate latents (I may be 0); ``noise``: ``(S, O, C, h, w)``.
+    ``known``: ``(latents (S, O, C, h, w), keep (S|1, O, 1, h, w))`` for inpainting: where ``keep`` is
+    1 the outputs are held at these clean latents at every step (as in training), elsewhere denoised.
     Returns ``(S, O, C, h, w)`` float32. Raises :class:`engine.progress.Cancelled` between steps.
     """
     samples, outputs = noise.shape[:2]
     latents = (noise.float() * getattr(scheduler, "init_noise_sigma", 1.0)).flatten(0, 1)
     clean = clean.float()
+    if known is not None:
+        known_latents = known[0].float().expand(samples, -1, -1, -1, -1).flatten(0, 1)
+        keep = known[1].float().expand(samples, outputs, -1, -1, -1).flatten(0, 1)
     timesteps = scheduler.timesteps
     total = len(timesteps)
     for step, t in enumerate(timesteps):
         if cancel is not None:
             cancel.raise_if_cancelled()
+        if known is not None:
+            latents = torch.lerp(latents, known_latents, keep)
         model_in = latents
         if hasattr(scheduler, "scale_model_input"):
             model_in = scheduler.scale_model_input(latents, t)
@@ -59,4 +67,6 @@ def denoise(
         latents = step_out.prev_sample
         if progress is not None:
             progress(step + 1, total)
+    if known is not None:
+        latents = torch.lerp(latents, known_latents, keep)
     return latents.unflatten(0, (samples, outputs))

@@ -157,8 +157,8 @@ class Trainer:
 
     # ---- one step ------------------------------------------------------------------------------
     def collate(self, examples: list[Example]):
-        """Rows, clean images, output mask and weights for the active teammates of each example."""
-        rows, images, outputs, weights = [], [], [], []
+        """Rows, clean images, output flags, loss weights and known-pixel masks of the active teammates."""
+        rows, images, outputs, weights, known = [], [], [], [], []
         for s, example in enumerate(examples):
             names = (self.teammates if self.method != "pretrain"
                      else [f"{c}.out" for c in sorted(example.maps)])
@@ -172,10 +172,12 @@ class Trainer:
                 outputs.append(role == "out")
                 w = example.weights.get(component)
                 weights.append(torch.ones(1, *x.shape[-2:]) if w is None else w.float())
+                keep = example.known if role == "out" else None
+                known.append(torch.zeros(1, *x.shape[-2:]) if keep is None else keep.float())
         if not any(outputs):
             raise ValueError("No example of the batch has an output teammate of this model.")
         return (rows, torch.stack(images).to(self.device), torch.tensor(outputs, device=self.device),
-                torch.stack(weights).to(self.device))
+                torch.stack(weights).to(self.device), torch.stack(known).to(self.device))
 
     def loss(self, examples: list[Example], timestep: int | None = None) -> torch.Tensor:
         """The diffusion loss of one batch (``timestep`` fixes t, e.g. for evaluation)."""
@@ -185,12 +187,13 @@ class Trainer:
             return expansion_loss(self, examples, timestep)
         if self.latent is not None:
             return self.latent.loss(examples, timestep)
-        rows, x0, is_out, weights = self.collate(examples)
+        rows, x0, is_out, weights, known = self.collate(examples)
         samples = [r[0] for r in rows]
         t = self._timesteps(samples, timestep)
         noise = torch.randn(x0.shape, generator=self.generator).to(self.device)
         noisy = self.noise_scheduler.add_noise(x0, noise, t)
         x_t = torch.where(is_out[:, None, None, None], noisy, x0)
+        x_t = torch.lerp(x_t, x0, known)  # inpainting: known pixels of outputs stay clean
         target = self.target(x0, noise, t)
         with self._autocast(), self._active(rows):
             prediction = self.forward_model(x_t, t).sample

@@ -12,6 +12,8 @@ Sources (``[[data]] source = ...``):
   (colour grid resolution; 1 = one flat colour per example).
 - ``svbrdf``: procedural materials (engine.materials) rendered under a colocated flash, with the
   halfway map; options ``fov`` ([min, max] degrees).
+- any source with ``inpaint_masks = true`` (or a table with ``coverage = [lo, hi]``): adds a random
+  hole ``mask`` per example for the inpainting task (:class:`InpaintMasks`).
 - ``folder``: ``path/<sample>/<component>.(png|exr|tif)``, optional ``weight.png``; 8/16-bit colour
   maps are gamma 2.2, normals and halfway stored as (x+1)/2; random crops of ``size``.
 """
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 class Example:
     maps: dict[str, torch.Tensor]
     weights: dict[str, torch.Tensor] = field(default_factory=dict)
+    known: torch.Tensor | None = None
+    """``(1,H,W)``, 1 where output teammates stay clean (inpainting: the pixels outside the hole)."""
 
 
 class Source(Protocol):
@@ -196,13 +200,37 @@ SOURCES = {
 }
 
 
+class InpaintMasks:
+    """Wraps a source for the inpainting task: a random hole ``mask`` per example; outside the hole
+    the outputs stay clean (``Example.known``), inside it they are denoised and carry the loss."""
+
+    def __init__(self, source: Source, coverage: tuple[float, float] = (0.05, 0.45)) -> None:
+        self.source = source
+        self.coverage = (float(coverage[0]), float(coverage[1]))
+        self.components = (*source.components, "mask")
+
+    def sample(self, generator: torch.Generator, size: int) -> Example:
+        from engine.data.masks import random_hole_mask
+
+        example = self.source.sample(generator, size)
+        hole = random_hole_mask(generator, size, self.coverage)
+        weights = {name: hole * example.weights.get(name, 1.0) for name in example.maps}
+        return Example(example.maps | {"mask": hole}, weights, known=1 - hole)
+
+
 def make_source(name: str, options: dict) -> Source:
     if name not in SOURCES:
         raise ValueError(f"Unknown data source {name!r}; use one of {', '.join(SOURCES)}.")
+    options = dict(options)
+    inpaint = options.pop("inpaint_masks", False)
     try:
-        return SOURCES[name](**options)
+        source = SOURCES[name](**options)
     except TypeError as error:
         raise ValueError(f"Bad options for data source {name!r}: {error}.") from None
+    if inpaint:
+        coverage = inpaint.get("coverage", (0.05, 0.45)) if isinstance(inpaint, dict) else (0.05, 0.45)
+        source = InpaintMasks(source, coverage)
+    return source
 
 
 class DataMix:

@@ -104,10 +104,11 @@ class LatentTraining:
         from engine.pipelines.train import weighted_mse
 
         trainer = self.trainer
-        rows, images, is_out, weights = trainer.collate(examples)
+        rows, images, is_out, weights, known = trainer.collate(examples)
         x0 = self.encode(images)
         lh, lw = x0.shape[-2:]
         weights = F.interpolate(weights, size=(lh, lw), mode="area")
+        known = 1 - F.adaptive_max_pool2d(1 - known, (lh, lw))  # a latent is known only if all its pixels are
         samples = [r[0] for r in rows]
         noise = torch.randn(x0.shape, generator=trainer.generator).to(trainer.device)
         keep = is_out[:, None, None, None]
@@ -121,6 +122,7 @@ class LatentTraining:
             t = trainer._timesteps(samples, timestep)
             x_t = torch.where(keep, trainer.noise_scheduler.add_noise(x0, noise, t), x0)
             target = trainer.target(x0, noise, t)
+        x_t = torch.lerp(x_t, x0, known)
         with trainer._autocast(), trainer._active(rows):
             prediction = self.pipeline._forward(x_t.to(self.pipeline.dtype), t, len(set(samples)))
         return weighted_mse(prediction, target, weights, is_out)

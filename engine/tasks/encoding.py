@@ -10,7 +10,8 @@ image          3         clamp(x, 0, 1) ** (1/2.2)   (HDR is clipped; expose it 
 diffuse,       3         clamp(x, 0, 1) ** (1/2.2)
 specular,
 albedo
-roughness      1         grey RGB, linear
+roughness,     1         grey RGB, linear
+mask                     (inpainting: 1 = pixel to fill, 0 = known)
 normals        3         (n + 1) / 2
 halfway        3         h itself (official quirk: the [-1,1] field goes through ×2−1, so the
                          model image is 2h − 1, in [-3, 1])
@@ -29,7 +30,7 @@ import torch
 
 GAMMA = 2.2
 _COLOUR = frozenset({"image", "diffuse", "specular", "albedo"})
-_GREY = frozenset({"roughness", "depth"})
+_GREY = frozenset({"roughness", "depth", "mask"})
 _RATIO = frozenset({"diffuseshading", "residual"})
 COMPONENTS = frozenset(_COLOUR | _GREY | _RATIO | {"normals", "halfway", "inverseshading"})
 _EPS = 1e-4

@@ -65,7 +65,26 @@ INTRINSIC = TaskSpec(
 )
 """Intrinsic decomposition: image = diffuse * diffuseshading + residual (linear)."""
 
-TASKS: dict[str, TaskSpec] = {task.name: task for task in (SVBRDF, INTRINSIC)}
+MATERIAL_COMPONENTS = ("image", "diffuse", "specular", "roughness", "normals")
+"""A photo with its SVBRDF maps: what joint inpainting and material synthesis write together."""
+
+INPAINT = TaskSpec("inpaint", inputs=("mask",), outputs=MATERIAL_COMPONENTS)
+"""Joint material inpainting: every map is a teammate. Known pixels of each output stay clean (the
+sampler and the trainer overwrite them at every step), the ``mask`` teammate says which pixels to
+fill, so one pass completes the photo and all its maps consistently (see engine/pipelines/inpaint.py)."""
+
+NEURAL_SHADING = TaskSpec(
+    "shading",
+    inputs=("diffuse", "specular", "roughness", "normals", "halfway"),
+    outputs=("image",),
+)
+"""Neural shading: SVBRDF maps and the flash geometry (halfway map) in, the flash photo out."""
+
+SYNTHESIS = TaskSpec("synthesis", inputs=(), outputs=MATERIAL_COMPONENTS)
+"""Material synthesis: a photo and its maps generated jointly from noise."""
+
+TASKS: dict[str, TaskSpec] = {task.name: task for task in (SVBRDF, INTRINSIC, INPAINT, NEURAL_SHADING,
+                                                           SYNTHESIS)}
 
 
 def get_task(name: str) -> TaskSpec:

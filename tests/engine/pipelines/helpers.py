@@ -36,13 +36,18 @@ def svbrdf_inputs(size: tuple[int, int] = (16, 16), seed: int = 0) -> dict[str, 
 
 def export_tiny_svbrdf_model(folder):
     """A tiny SVBRDF model with random adapters in the embedded layout (adapter + ``base/``)."""
+    return export_tiny_model(folder, SVBRDF.teammates())
+
+
+def export_tiny_model(folder, teammates):
+    """A tiny model of ``teammates`` with random adapters in the embedded layout (adapter + ``base/``)."""
     from engine.pipelines.export_model import save_base
     from engine.pipelines.pixel_unet import DEFAULT_SCHEDULER
     from engine.teamwork import save_checkpoint
 
     unet = tiny_unet2d(sample_size=8)
     save_base(unet, DEFAULT_SCHEDULER, folder / "base")
-    config = TeamworkConfig(tuple(SVBRDF.teammates()), lora_rank=2, profile="pixel")
+    config = TeamworkConfig(tuple(teammates), lora_rank=2, profile="pixel")
     model = adapt(unet, config, seed=0)
     randomise_adapters(model)
     save_checkpoint(model, config, folder / "adapter.safetensors")

@@ -59,12 +59,13 @@ def test_heterogeneous_batches_train_only_their_outputs(tmp_path):
     trainer = Trainer(config(tmp_path, teammates=teammates, data=data, batch_size=4), device="cpu",
                       resume=False)
     examples = trainer.data.batch(torch.Generator().manual_seed(0), 4, 8)
-    rows, images, is_out, weights = trainer.collate(examples)
+    rows, images, is_out, weights, known = trainer.collate(examples)
     expected = [(s, f"{c}.{'in' if c == 'image' else 'out'}") for s, e in enumerate(examples)
                 for c in ("image", "albedo", "roughness", "specular") if c in e.maps]
     assert rows == expected and len({len(e.maps) for e in examples}) == 2
     assert images.shape == (len(rows), 3, 8, 8) and is_out.sum() == len(rows) - 4
     assert weights.amin() == 0  # the masked source brings per-pixel weights
+    assert not known.any()  # no inpainting: every output pixel is noised
     loss = trainer.loss(examples)
     loss.backward()
     up = trainer.params["down_blocks.0.resnets.0.conv1.adapter.up"]
@@ -207,3 +208,23 @@ def test_mixed_precision_and_gradient_checkpointing_train(tmp_path):
     before = trainer.params[key].detach().clone()
     loss = trainer.train_step()
     assert loss > 0 and not torch.equal(before, trainer.params[key])
+
+
+def test_inpainting_training_keeps_known_output_pixels_clean(tmp_path):
+    data = [{"source": "toy", "outputs": ["albedo"], "inpaint_masks": True}]
+    trainer = Trainer(config(tmp_path, teammates=("mask.in", "image.out", "albedo.out"), data=data,
+                             batch_size=2), device="cpu", resume=False)
+    examples = trainer.data.batch(torch.Generator().manual_seed(1), 2, 16)
+    rows, x0, is_out, weights, known = trainer.collate(examples)
+    holes = torch.stack([e.maps["mask"] for e in examples])
+    assert [name for _, name in rows] == ["mask.in", "image.out", "albedo.out"] * 2
+    assert torch.equal(known[1], 1 - holes[0]) and not known[0].any()  # outputs only
+    assert torch.equal(weights[1], holes[0])  # the loss covers the hole only
+    seen = []
+    forward = trainer.forward_model.forward
+    trainer.forward_model.forward = lambda x, t: seen.append(x) or forward(x, t)
+    trainer.loss(examples, timestep=900)
+    x_t = seen[0]
+    outside = known.bool().expand_as(x0)
+    assert torch.equal(x_t[outside], x0[outside])
+    assert (x_t - x0)[~outside & is_out[:, None, None, None]].abs().mean() > 0.3  # the hole is noised

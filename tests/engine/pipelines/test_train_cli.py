@@ -61,7 +61,8 @@ def test_train_command_reports_bad_configs(tmp_path, capsys):
 def test_train_command_exports_when_pausing_on_request(tmp_path, capsys):
     path = tmp_path / "config.toml"
     path.write_text(CONFIG.replace("{run}", str(tmp_path / "run")))
-    assert main(["train", str(path), "--until-step", "1", "--export", "--no-progress", "--device", "cpu"]) == 0
+    args = ["train", str(path), "--until-step", "1", "--export", "--no-progress", "--device", "cpu"]
+    assert main(args) == 0
     info = json.loads((tmp_path / "run" / "model" / "model.json").read_text())
     assert info["step"] == 1
     assert (tmp_path / "run" / "model" / "adapter.safetensors").exists()

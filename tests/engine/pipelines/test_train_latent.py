@@ -103,7 +103,7 @@ def test_one_timestep_for_the_batch_and_clean_inputs(tmp_path, monkeypatch):
 
     monkeypatch.setattr(trainer.latent.pipeline, "_forward", spy)
     examples = trainer.data.batch(torch.Generator().manual_seed(0), 2, 8)
-    rows, images, is_out, _ = trainer.collate(examples)
+    rows, images, is_out, _, _ = trainer.collate(examples)
     loss = trainer.loss(examples)
     assert torch.isfinite(loss)
     t = seen["t"]
