@@ -4,7 +4,7 @@
 Teamwork inpainting model (task ``inpaint``: ``mask.in`` + the photo and its SVBRDF maps as output
 teammates) known pixels are held clean at every denoising step and the hole is denoised jointly,
 so the repaired photo, diffuse, specular, roughness and normals agree. Maps the model does not write
-(e.g. intrinsic layers) and ``model = "telea"`` use OpenCV's Telea inpainting per map (the classical
+(e.g. intrinsic layers), ``model = "telea"`` and ``"auto"`` without a shipped model use OpenCV's Telea inpainting per map (the classical
 baseline; no model needed). Only the bounding box of the hole plus a context margin is sampled.
 
 ``make_tileable(maps, options)`` rolls every map by half its size, so the wrap seams cross the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -33,8 +33,9 @@ _RADIUS = 5
 
 @dataclass
 class InpaintOptions:
-    model: str = "embedded"
-    """``"embedded"``, a path to a Teamwork inpainting ``.safetensors`` file, or ``"telea"``."""
+    model: str = "auto"
+    """``"auto"`` (the embedded model when shipped, else Telea with a warning), ``"embedded"``, a path
+    to a Teamwork inpainting ``.safetensors`` file, or ``"telea"``."""
     base: str | None = None
     steps: int = 20
     seed: int | None = 0
@@ -127,6 +128,15 @@ def inpaint(maps: dict[str, np.ndarray], mask: np.ndarray, options: InpaintOptio
     out = {name: np.array(x, np.float32, copy=True) for name, x in maps.items()}
     if not hole.any():
         return InpaintResult(out, "none", {"total": time.perf_counter() - started}, ["The mask is empty."])
+    if options.model == "auto":
+        from engine.pipelines.estimate import embedded_model_available
+
+        if embedded_model_available("inpaint"):
+            options = replace(options, model="embedded")
+        else:
+            options = replace(options, model=TELEA)
+            warnings.append("No embedded inpainting model is shipped with this build; "
+                            "used OpenCV Telea inpainting.")
     if options.model == TELEA:
         out = telea(maps, hole)
         return InpaintResult(out, TELEA, {"total": time.perf_counter() - started}, warnings)

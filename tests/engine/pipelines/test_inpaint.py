@@ -164,3 +164,13 @@ def test_masks():
     band = seam_band_mask(32, 40, 6)
     assert band[0, 16, 0] == 1 and band[0, 0, 20] == 1 and band[0, 0, 0] == 0
     assert int(band[0, :, 0].sum()) == 6
+
+
+def test_auto_uses_telea_when_no_embedded_model_ships(tmp_path, monkeypatch):
+    from engine.pipelines import estimate
+
+    monkeypatch.setattr(estimate, "embedded_folder", lambda task: tmp_path / "models" / task)
+    result = inpaint(material(), hole(), InpaintOptions())
+    assert result.method == "telea" and "Telea" in result.warnings[0]
+    export_tiny_model(tmp_path / "models" / "inpaint", INPAINT.teammates())
+    assert inpaint(material(), hole(), InpaintOptions(steps=1, device="cpu")).method == "teamwork"
