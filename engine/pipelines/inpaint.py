@@ -4,8 +4,9 @@
 Teamwork inpainting model (task ``inpaint``: ``mask.in`` + the photo and its SVBRDF maps as output
 teammates) known pixels are held clean at every denoising step and the hole is denoised jointly,
 so the repaired photo, diffuse, specular, roughness and normals agree. Maps the model does not write
-(e.g. intrinsic layers), ``model = "telea"`` and ``"auto"`` without a shipped model use OpenCV's Telea inpainting per map (the classical
-baseline; no model needed). Only the bounding box of the hole plus a context margin is sampled.
+(e.g. intrinsic layers), ``model = "telea"`` and ``"auto"`` without a shipped model use OpenCV's
+Telea inpainting per map (the classical baseline; no model needed). Only the bounding box of the
+hole plus a context margin is sampled.
 
 ``make_tileable(maps, options)`` rolls every map by half its size, so the wrap seams cross the
 middle, inpaints a band around them (rows, then columns), and rolls back: the set tiles seamlessly
