@@ -74,6 +74,10 @@ class GeneratedIntrinsicDataset(Dataset):
     kinds: Sequence[str] = KINDS
     texture_size: int = 128
     device: str = "cpu"
+    families: Sequence[str] | None = None
+    """Material families drawn (default all); training leaves the held-out ones out."""
+    environments: Sequence[str] | None = None
+    """HDR environments drawn (default all bundled ones)."""
 
     def __len__(self) -> int:
         return self.length
@@ -84,7 +88,9 @@ class GeneratedIntrinsicDataset(Dataset):
         s = _mix(self.seed, index)
         g = torch.Generator().manual_seed(s)
         kind = list(self.kinds)[int(torch.randint(len(self.kinds), (), generator=g))]
-        spec = random_scene(s, kind=kind)
+        spec = random_scene(s, kind=kind,
+                            environments=list(self.environments) if self.environments is not None else None,
+                            families=list(self.families) if self.families is not None else None)
         out = render_scene(spec, self.resolution, self.texture_size, self.device)
         sample: dict = {NAME: f"{index:06d}_{kind}"}
         sample.update({k: v[0] for k, v in out.items()})

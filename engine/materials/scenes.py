@@ -53,8 +53,12 @@ class SceneSpec:
     extras: dict = field(default_factory=dict)
 
 
-def random_scene(seed: int, kind: str | None = None, environments: list[str] | None = None) -> SceneSpec:
-    """A random scene description (cheap: materials and maps are made at render time)."""
+def random_scene(seed: int, kind: str | None = None, environments: list[str] | None = None,
+                 families: list[str] | None = None) -> SceneSpec:
+    """A random scene description (cheap: materials and maps are made at render time).
+
+    ``environments`` and ``families`` restrict the HDRIs and material families drawn (held-out sets).
+    """
     g = torch.Generator().manual_seed(int(seed) * 2654435761 % (2**62))
 
     def u(lo: float, hi: float) -> float:
@@ -98,8 +102,9 @@ def random_scene(seed: int, kind: str | None = None, environments: list[str] | N
     camera = (dist * math.cos(elevation) * math.sin(azimuth), 0.3 + dist * math.sin(elevation),
               dist * math.cos(elevation) * math.cos(azimuth))
     seeds = [int(torch.randint(10**6, (), generator=g)) for _ in prims]
+    extras = {"families": list(families)} if families is not None else {}
     return SceneSpec(prims, seeds, lights, env, u(0.3, 1.5) if lights else u(0.8, 2.0), u(-180, 180),
-                     camera, (0.0, 0.4, -0.3), u(40, 65), kind)
+                     camera, (0.0, 0.4, -0.3), u(40, 65), kind, extras=extras)
 
 
 def _camera_basis(spec: SceneSpec, device, dtype) -> Tensor:
@@ -155,7 +160,8 @@ def render_scene(
         if spec.materials is not None:
             material = {k: v.to(device, dtype) for k, v in spec.materials[i].items()}
         else:
-            material, _ = random_material(texture_size, seed, mix_probability=0.2, device=device, dtype=dtype)
+            material, _ = random_material(texture_size, seed, mix_probability=0.2,
+                                          families=spec.extras.get("families"), device=device, dtype=dtype)
         for name, key in (("diffuse", "diffuse"), ("specular", "specular"), ("roughness", "roughness"),
                           ("normals", "tnormal")):
             tex = material[name][0]

@@ -4,7 +4,8 @@
   HDRI-lit photos, which carry no halfway map) with its SVBRDF maps. ``exclude_families`` keeps
   held-out material families out of training (see benchmarks/eval/heldout.py).
 - ``generated_intrinsic``: a synthetic scene with image, albedo, diffuseshading, residual, normals,
-  depth (…); its ``mask`` becomes the per-pixel loss weight of every output.
+  depth (…); its ``mask`` becomes the per-pixel loss weight of every output. ``exclude_families`` and
+  ``exclude_environments`` keep held-out materials and HDRIs out of its scenes.
 Examples are drawn at a random index of a deterministic dataset, so a run is reproducible from its
 generator state (and resumes exactly).
 """
@@ -70,9 +71,15 @@ class GeneratedIntrinsicSource:
     components = ("image", "albedo", "diffuseshading", "residual", "normals", "depth",
                   "diffuse", "specular", "roughness")
 
-    def __init__(self, texture_size: int = 64, seed: int = 0) -> None:
+    def __init__(self, texture_size: int = 64, seed: int = 0, exclude_families: Sequence[str] = (),
+                 exclude_environments: Sequence[str] = ()) -> None:
+        from engine.materials.environment import environment_names
+        from engine.materials.generator import FAMILIES
+
         self.texture_size = int(texture_size)
         self.seed = int(seed)
+        self.families = _keep(FAMILIES, exclude_families, "material families")
+        self.environments = _keep(environment_names(), exclude_environments, "HDR environments")
         self._datasets: dict[int, object] = {}
 
     def _dataset(self, size: int):
@@ -80,7 +87,8 @@ class GeneratedIntrinsicSource:
 
         if size not in self._datasets:
             self._datasets[size] = GeneratedIntrinsicDataset(
-                _INDEX_RANGE, resolution=size, seed=self.seed, texture_size=self.texture_size)
+                _INDEX_RANGE, resolution=size, seed=self.seed, texture_size=self.texture_size,
+                families=self.families, environments=self.environments)
         return self._datasets[size]
 
     def sample(self, generator: torch.Generator, size: int) -> Example:

@@ -60,3 +60,21 @@ def test_generated_svbrdf_source_keeps_held_out_families_and_environments_out():
     assert example.maps["image"].shape == (3, 16, 16) and "halfway" not in example.maps
     with pytest.raises(ValueError, match="Unknown HDR environments"):
         make_source("generated_svbrdf", {"exclude_environments": ["atlantis"]})
+
+
+def test_generated_intrinsic_source_keeps_held_out_families_and_environments_out(monkeypatch):
+    from engine.materials import scenes
+
+    source = make_source("generated_intrinsic", {"exclude_families": ["woven_fabric", "hammered_metal"],
+                                                 "exclude_environments": ["courtyard"], "texture_size": 8})
+    drawn = []
+    original = scenes.random_material
+    monkeypatch.setattr(scenes, "random_material",
+                        lambda *a, **k: drawn.append(k["families"]) or original(*a, **k))
+    example = source.sample(torch.Generator().manual_seed(0), 16)
+    assert example.maps["albedo"].shape == (3, 16, 16)
+    assert drawn and all("woven_fabric" not in f and "hammered_metal" not in f for f in drawn)
+    spec = scenes.random_scene(3, environments=list(source.environments), families=list(source.families))
+    assert spec.environment != "courtyard" and spec.extras["families"] == list(source.families)
+    with pytest.raises(ValueError, match="Unknown material families"):
+        make_source("generated_intrinsic", {"exclude_families": ["plastic_wrap"]})
