@@ -281,6 +281,26 @@ class WorkerClient:
         )
         return self._enqueue(record)
 
+    def inpaint(
+        self,
+        maps: Mapping[str, np.ndarray],
+        mask: np.ndarray,
+        options: Mapping[str, Any] | Any | None = None,
+        label: str = "",
+    ) -> int:
+        """Queue joint inpainting (job ``inpaint``) of ``maps`` (name -> HxWxC float32, one size) where
+        ``mask`` (HxW, 1 = fill) is set; options: InpaintOptions or dict. The result's arrays are
+        ``map:<name>``; its payload ``{method, warnings, timings}``."""
+        arrays = {f"map:{name}": np.ascontiguousarray(x, dtype=np.float32) for name, x in maps.items()}
+        arrays["mask"] = np.ascontiguousarray(mask, dtype=np.float32)
+        return self.submit("inpaint", _options_dict(options or {}), arrays, label)
+
+    def make_tileable(self, maps: Mapping[str, np.ndarray], options: Mapping[str, Any] | Any | None = None,
+                      label: str = "") -> int:
+        """Queue Make tileable (job ``make_tileable``) of ``maps``; same result layout as :meth:`inpaint`."""
+        arrays = {f"map:{name}": np.ascontiguousarray(x, dtype=np.float32) for name, x in maps.items()}
+        return self.submit("make_tileable", _options_dict(options or {}), arrays, label)
+
     def cancel(self, job_id: int) -> None:
         """Ask the worker to stop ``job_id``; it ends with on_error(kind="cancelled")."""
         with self._lock:

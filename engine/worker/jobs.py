@@ -77,4 +77,4 @@ def resolve(name: str) -> JobFunction:
 
 def _load_builtin_jobs() -> None:
     # Imported for their @job registrations; kept lazy so that importing the protocol stays cheap.
-    from engine.worker import diagnostics, estimate_job  # noqa: F401
+    from engine.worker import diagnostics, estimate_job, inpaint_job  # noqa: F401
