@@ -2,8 +2,9 @@
 result maps as ``.npy`` arrays (never pickled). Qt-free.
 
 The JSON keeps photo paths, edits (rectification, field of view), task options, statuses and the
-list of maps; the data folder makes a project self-contained, so it reopens even when the original
-photos moved. Writes go to temporary names first and are renamed into place.
+list of maps (plus the tileable flag and edits of an edited result, whose repaired photo is saved
+beside its maps); the data folder makes a project self-contained, so it reopens even when the
+original photos moved. Writes go to temporary names first and are renamed into place.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 FORMAT = "teamwork-studio-project"
 VERSION = 1
 SUFFIX = ".twproj"
+REPAIRED_PHOTO = "repaired_photo.npy"  # beside the maps (no map is called repaired_photo)
 
 
 class ProjectError(Exception):
@@ -68,7 +70,13 @@ def save_project(session: Session, path: str | Path) -> Path:
                     "warnings": photo.result.warnings,
                     "seconds": photo.result.seconds,
                     "maps": sorted(photo.result.maps),
+                    "tileable": photo.result.tileable,
+                    "edits": photo.result.edits,
                 }
+                if photo.result.photo is not None:  # repaired: kept at full precision with the maps
+                    np.save(folder / REPAIRED_PHOTO, np.asarray(photo.result.photo, dtype=np.float32),
+                            allow_pickle=False)
+                    entry["result"]["photo"] = REPAIRED_PHOTO
             photos.append(entry)
         document = {
             "format": FORMAT,
@@ -142,8 +150,10 @@ def _load_photo(session: Session, entry: dict, folder: Path) -> Photo:
     if entry.get("result"):
         meta = entry["result"]
         maps = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in meta["maps"]}
+        repaired = np.load(folder / meta["photo"], allow_pickle=False) if meta.get("photo") else None
         result = Result(maps, meta["task"], meta.get("model", ""), list(meta.get("warnings", [])),
-                        float(meta.get("seconds", 0.0)))
+                        float(meta.get("seconds", 0.0)), photo=repaired, tileable=bool(meta.get("tileable")),
+                        edits=[str(e) for e in meta.get("edits", [])])
     return Photo(
         id=str(entry["id"]),
         path=Path(entry["path"]),

@@ -72,6 +72,21 @@ class Result:
     model: str = ""
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    photo: np.ndarray | None = None  # the photo repaired with the maps (maps' size); None: not edited
+    tileable: bool = False  # made tileable after estimation (export integrates height periodically)
+    edits: list[str] = field(default_factory=list)  # what was done to it, e.g. "Repair region (OpenCV Telea)"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the maps."""
+        return next(iter(self.maps.values())).shape[:2]
+
+    def export_maps(self) -> dict[str, np.ndarray]:
+        """The maps to export: the result's maps plus the repaired photo as ``image`` when there is one."""
+        maps = dict(self.maps)
+        if self.photo is not None:
+            maps.setdefault("image", self.photo)
+        return maps
 
 
 @dataclass
@@ -97,6 +112,13 @@ class Photo:
         if self._prepared is None or self._prepared[0] != self.rectification:
             self._prepared = (self.rectification, rectify(self.pixels, self.rectification))
         return self._prepared[1]
+
+    def result_photo(self) -> np.ndarray:
+        """The photo shown beside the maps: the repaired one when the result was edited, else the
+        rectified photo."""
+        if self.result is not None and self.result.photo is not None:
+            return self.result.photo
+        return self.prepared()
 
 
 class Session:
@@ -280,6 +302,25 @@ class Session:
         self.undo_stack.clean_index = -1  # new results are unsaved work
         self.emit("photo_changed", photo_id)
         self.emit("project_changed")
+
+    def replace_result(self, photo_id: str, result: Result, text: str) -> None:
+        """Swap a photo's result for an edited one (Repair region, Make tileable) as one undo step.
+
+        Undo and redo only swap while the photo still holds the result they expect: a result that a
+        later run replaced is never thrown away by undoing an older edit."""
+        photo = self._require(photo_id)
+        old = photo.result
+
+        def swap(expected: Result | None, value: Result | None) -> Callable[[], None]:
+            def run() -> None:
+                if photo.result is not expected:
+                    log.info("%s: the result of %s changed since; left as it is", text, photo.name)
+                    return
+                photo.result = value
+                self.emit("photo_changed", photo_id)
+            return run
+
+        self.undo_stack.push(Command(text, swap(old, result), swap(result, old)))
 
     # -- project ---------------------------------------------------------------------------------
     @property
