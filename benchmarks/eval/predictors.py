@@ -64,6 +64,8 @@ class PipelinePredictor:
     seed: int = 0
     info: dict = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
+    scheduler: str | None = None
+    """A diffusers scheduler name of ``engine.pipelines.common.SCHEDULERS`` (None: the model's)."""
 
     def _run(self, inputs: dict[str, Tensor], wanted: tuple[str, ...]) -> dict[str, Tensor]:
         teammates = self.pipeline.teammates
@@ -72,7 +74,8 @@ class PipelinePredictor:
             raise ValueError(f"Model {self.name!r} estimates none of {', '.join(wanted)}.")
         inputs = {k: v for k, v in inputs.items() if f"{k}.in" in teammates}
         started = time.perf_counter()
-        result = self.pipeline(inputs, outputs, steps=self.steps, samples=self.samples, seed=self.seed)
+        result = self.pipeline(inputs, outputs, steps=self.steps, samples=self.samples, seed=self.seed,
+                               scheduler=self.scheduler)
         self.seconds.append(time.perf_counter() - started)
         return {k: v.float() for k, v in result.maps.items()}
 
