@@ -107,6 +107,10 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--hires", type=int, default=2048)
     parser.add_argument("--hires-steps", type=int, default=1)
+    parser.add_argument("--model", type=Path, metavar="FOLDER",
+                        help="measure the high-resolution run with this model folder "
+                             "(e.g. assets/models/svbrdf) instead of a random embedded-size one")
+    parser.add_argument("--no-overhead", action="store_true", help="only the high-resolution run")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -116,12 +120,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_model(folder, args.rank)
-        o = overhead(folder, args.size, args.steps)
         print("| metric | value |\n|---|---|")
-        for key, value in o.items():
-            print(f"| {key} | {value:.4g} |" if isinstance(value, float) else f"| {key} | {value} |")
+        if not args.no_overhead:
+            o = overhead(folder, args.size, args.steps)
+            for key, value in o.items():
+                print(f"| {key} | {value:.4g} |" if isinstance(value, float) else f"| {key} | {value} |")
         if args.hires:
-            out = subprocess.run([sys.executable, __file__, "--child", str(folder), str(args.hires),
+            hires_model = args.model.resolve() if args.model else folder
+            out = subprocess.run([sys.executable, __file__, "--child", str(hires_model), str(args.hires),
                                   str(args.hires_steps)], capture_output=True, text=True, check=True)
             h = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"| hires {h['size']}x{h['size']} peak RSS (GiB) | {h['peak_rss_gib']:.3f} |")
