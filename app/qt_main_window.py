@@ -30,10 +30,12 @@ from app.qt_export_dialog import QtExportDialog
 from app.qt_export_progress import QtExportProgress, QtExportQueue
 from app.qt_log import QtLogView
 from app.qt_photo_list import QtPhotoList
+from app.qt_repair import QtRepairPanel
 from app.qt_results import QtResultsPanel
 from app.qt_task_panel import QtTaskPanel
 from app.qt_viewport_dock import QtViewportDock
 from app.qt_welcome import CAPTURE, QtWelcome
+from app.repair import TILEABLE, EditError, EditOutcome, MaterialEditor
 from app.runner import JobRunner
 from app.session import Session
 from app.settings import AppSettings, ExportDefaults, load_settings, save_settings
@@ -61,6 +63,9 @@ class QtMainWindow(QMainWindow):
         self.bridge = bridge
         self.runner = JobRunner(self.session, bridge)
         bridge.attach(self.runner)
+        self.editor = MaterialEditor(self.session, bridge)  # Repair region and Make tileable
+        bridge.attach_editor(self.editor)
+        self.repairing = False  # the central view shows the repair page instead of the crop canvas
         self.last_error = None  # the most recent error box (tests read it)
         self.last_export: Path | None = None  # the folder of the last export from the dialog
         self.exports = QtExportQueue(self)  # exports run one at a time off the GUI thread
@@ -76,9 +81,11 @@ class QtMainWindow(QMainWindow):
 
         self.welcome = QtWelcome()
         self.canvas = QtPhotoCanvas(self.session)
+        self.repair_page = QtRepairPanel(self.session)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.canvas)
+        self.stack.addWidget(self.repair_page)
         self.setCentralWidget(self.stack)
 
         self.photo_list = QtPhotoList(self.session)
@@ -166,7 +173,19 @@ class QtMainWindow(QMainWindow):
         self.run_action = self._action(run, "Run selected photo", self.run_current, "Ctrl+R")
         self._action(run, "Run all photos", self.run_all, "Ctrl+Shift+R")
         self._action(run, "Retry failed", self.runner.retry_failed, None)
-        self.cancel_action = self._action(run, "Cancel", self.runner.cancel, "Escape")
+        self.cancel_action = self._action(run, "Cancel", self.cancel_all, "Escape")
+
+        material = bar.addMenu("&Material")
+        self.repair_view_action = self._action(
+            material, "Repair region…", lambda: self.show_repair(not self.repairing), "Ctrl+Shift+H",
+            "Paint over blemishes of the photo and its maps, then repair them together.")
+        self.repair_view_action.setCheckable(True)
+        self.repair_action = self._action(
+            material, "Repair painted region", self.repair_region, "Ctrl+Shift+I",
+            "Fill the painted region in the photo and all maps.")
+        self.tileable_action = self._action(
+            material, "Make tileable", self.make_tileable, "Ctrl+T",
+            "Repair the wrap-around seams so the material repeats seamlessly.")
 
         view = bar.addMenu("&View")
         self._action(view, "Welcome page", lambda: self.stack.setCurrentWidget(self.welcome), None)
@@ -207,6 +226,19 @@ class QtMainWindow(QMainWindow):
         self.batch.run_all_requested.connect(self.run_all)
         self.batch.retry_requested.connect(self.runner.retry_failed)
         self.batch.cancel_requested.connect(self.runner.cancel)
+        self.results.repair_requested.connect(lambda: self.show_repair(True))
+        self.repair_page.repair_requested.connect(self.repair_region)
+        self.repair_page.tileable_requested.connect(self.make_tileable)
+        self.repair_page.cancel_requested.connect(self.editor.cancel)
+        self.repair_page.back_requested.connect(lambda: self.show_repair(False))
+        self.repair_page.method_changed.connect(self._set_edit_method)
+        self.editor.subscribe("state_changed", lambda _running: self._running_changed(self.runner.running))
+        self.editor.subscribe("progress", self.repair_page.show_progress)
+        self.editor.subscribe("finished", self._edit_finished)
+        self.editor.subscribe("failed", self._edit_failed)
+        self.editor.subscribe("cancelled", self._edit_cancelled)
+        s.subscribe("photo_changed", lambda pid: pid == s.current_id and self._update_edit_actions())
+        s.subscribe("current_changed", lambda _pid: self._update_edit_actions())
         self._update_undo()
         self._running_changed(False)
 
@@ -244,7 +276,8 @@ class QtMainWindow(QMainWindow):
 
     # -- view state -------------------------------------------------------------------------------
     def _refresh_central(self) -> None:
-        self.stack.setCurrentWidget(self.canvas if self.session.photos else self.welcome)
+        page = (self.repair_page if self.repairing else self.canvas) if self.session.photos else self.welcome
+        self.stack.setCurrentWidget(page)
         self.export_action.setEnabled(bool(self.session.current and self.session.current.result))
 
     def _update_title(self) -> None:
@@ -261,7 +294,20 @@ class QtMainWindow(QMainWindow):
     def _running_changed(self, running: bool) -> None:
         self.task_panel.set_running(running)
         self.batch.set_running(running)
-        self.cancel_action.setEnabled(running)
+        self.repair_page.set_running(self.editor.running, running)
+        self.cancel_action.setEnabled(running or self.editor.running)
+        self._update_edit_actions()
+
+    def _update_edit_actions(self) -> None:
+        photo = self.session.current
+        ready = bool(photo and photo.result) and not self.editor.running and not self.runner.running
+        self.repair_action.setEnabled(ready)
+        self.tileable_action.setEnabled(ready)
+
+    def cancel_all(self) -> None:
+        """Esc: stop the running estimation (and its queue) and the running repair."""
+        self.runner.cancel()
+        self.editor.cancel()
 
     # -- photos and projects ------------------------------------------------------------------------
     def add_photos(self, paths: list) -> None:
@@ -424,9 +470,68 @@ class QtMainWindow(QMainWindow):
         self._auto_exported.add(id(photo.result))
         choice = self.export_choice(folder=self.batch.folder.text().strip())
         self.exports.enqueue(ExportRequest(
-            dict(photo.result.maps), choice, photo.name, photo.result.task, overwrite=True,
-            tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees, tag=photo_id,
+            photo.result.export_maps(), choice, photo.name, photo.result.task, overwrite=True,
+            tileable=self.session.options.tileable or photo.result.tileable, fov_degrees=photo.fov_degrees,
+            tag=photo_id,
         ))
+
+    # -- repair and tiling ---------------------------------------------------------------------------
+    def show_repair(self, on: bool = True) -> None:
+        """Show the repair page (paint a mask over the result) instead of the crop canvas, or back."""
+        self.repairing = on
+        self.repair_view_action.setChecked(on)
+        self._refresh_central()
+        photo = self.session.current
+        if on and photo is not None and photo.result is None:
+            self.statusBar().showMessage(f"Run {photo.name} first; then paint over what to repair.", 6000)
+
+    def repair_region(self) -> None:
+        photo = self.session.current
+        self.show_repair(True)
+        if photo is None:
+            self._edit_refused("Open a photo first.")
+        elif self.repair_page.mask is None:
+            self._edit_refused(f"Run {photo.name} first; then paint over what to repair.")
+        else:
+            self._start_edit(lambda: self.editor.repair(photo.id, self.repair_page.mask))
+
+    def make_tileable(self) -> None:
+        photo = self.session.current
+        if photo is None:
+            self._edit_refused("Open a photo first.")
+        else:
+            self._start_edit(lambda: self.editor.make_tileable(photo.id))
+
+    def _start_edit(self, start) -> None:
+        try:
+            start()
+        except EditError as error:
+            self._edit_refused(str(error))
+
+    def _edit_refused(self, text: str) -> None:
+        self.repair_page.show_message(text)
+        self.statusBar().showMessage(text, 6000)
+
+    def _set_edit_method(self, method: str) -> None:
+        self.editor.method = method
+
+    def _edit_finished(self, outcome: EditOutcome) -> None:
+        self.repair_page.show_outcome(outcome)
+        self.statusBar().showMessage(outcome.text, 8000)
+        if outcome.kind == TILEABLE and outcome.method != "none":
+            self.viewport.set_tiling(3)  # show the repeats the edit made seamless
+            self.docks["viewport"].raise_()
+
+    def _edit_failed(self, message: str, details: str) -> None:
+        kind = details.split("\n", 1)[0].removeprefix("kind: ") if details.startswith("kind: ") else "failed"
+        title = "Could not make the material tileable" if self.editor.last_kind == TILEABLE else \
+            "Could not repair the region"
+        self.repair_page.show_message(message)
+        self.show_error(title, message, details, kind)
+
+    def _edit_cancelled(self) -> None:
+        self.repair_page.show_message("Cancelled; the result was left as it was.")
+        self.statusBar().showMessage("Cancelled.", 5000)
 
     # -- export -------------------------------------------------------------------------------------
     def export_choice(self, **changes) -> ExportChoice:
@@ -452,8 +557,8 @@ class QtMainWindow(QMainWindow):
         self.settings.export = ExportDefaults(choice.preset, choice.resolution, choice.bit_depth,
                                               choice.file_type, choice.naming, choice.folder)
         self.exports.enqueue(ExportRequest(
-            dict(photo.result.maps), choice, photo.name, photo.result.task, overwrite=True,
-            tileable=self.session.options.tileable, fov_degrees=photo.fov_degrees,
+            photo.result.export_maps(), choice, photo.name, photo.result.task, overwrite=True,
+            tileable=self.session.options.tileable or photo.result.tileable, fov_degrees=photo.fov_degrees,
         ))
 
     # Export outcomes arrive on the GUI thread; ``request.tag`` is the photo id of a batch export.
@@ -504,6 +609,7 @@ class QtMainWindow(QMainWindow):
             return
         if self.runner.running:
             self.runner.cancel()
+        self.editor.cancel()
         self.save_settings()
         self.shutdown()
         event.accept()
@@ -511,7 +617,8 @@ class QtMainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker and detach from logging (idempotent)."""
         self.log_view.uninstall()
-        widgets = (self.photo_list, self.canvas, self.task_panel, self.results, self.viewport, self.batch)
+        widgets = (self.photo_list, self.canvas, self.task_panel, self.results, self.viewport, self.batch,
+                   self.repair_page)
         for widget in widgets:
             widget.close_subscriptions()
         self.exports.shutdown()  # cancels: an unfinished export leaves nothing behind

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +60,8 @@ class MapView(QWidget):
 
 
 class QtResultsPanel(QWidget):
+    repair_requested = Signal()  # "Repair or tile…": the window shows its repair page
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -84,6 +87,10 @@ class QtResultsPanel(QWidget):
         self.show_photo.setToolTip("Show the (rectified) input photo next to the maps.")
         self.info = QLabel()
         self.info.setObjectName("hint")
+        self.repair = QPushButton("Repair or tile…")
+        self.repair.setToolTip("Paint over blemishes to repair them in the photo and every map, or make the "
+                               "material tileable (Material menu).")
+        self.repair.clicked.connect(self.repair_requested)
         self.empty = QLabel("No results yet. Select a photo and press Run (Ctrl+R); the maps appear here.")
         self.empty.setObjectName("hint")
 
@@ -94,6 +101,7 @@ class QtResultsPanel(QWidget):
         bar.addWidget(self.show_photo)
         bar.addStretch(1)
         bar.addWidget(self.info)
+        bar.addWidget(self.repair)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -146,17 +154,22 @@ class QtResultsPanel(QWidget):
         self._pending = []
         self.empty.setVisible(result is None)
         self.grid_host.setVisible(result is not None)
+        self.repair.setEnabled(result is not None)
         if result is None:  # keep the views laid out (hidden): the next result reuses them as they are
             self.info.setText("")
             return
         arrays = dict(result.maps)
         if self.show_photo.isChecked():
-            arrays["photo"] = photo.prepared()
+            arrays["photo"] = photo.result_photo()  # the repaired photo once the result was repaired
         self._layout(ordered(arrays))
+        if "photo" in self.views:
+            repaired = result.photo is not None
+            self.views["photo"].label.setText("Photo (repaired)" if repaired else title("photo"))
         self._pending = [(name, arrays[name]) for name in self.shown]
         self._first_fill = True
         h, w = next(iter(result.maps.values())).shape[:2]
         self.info.setText(f"{result.task} · {w}×{h} px · {result.seconds:.1f} s"
+                          + "".join(f" · {edit}" for edit in result.edits)
                           + (f" · {'; '.join(result.warnings)}" if result.warnings else ""))
         self._schedule()
 

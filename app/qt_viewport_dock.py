@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.exporting import resize_maps
 from app.session import Session
@@ -40,8 +40,20 @@ class QtViewportDock(QWidget):
         self.placeholder.setObjectName("hint")
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tiling = QSpinBox()
+        self.tiling.setRange(1, 8)
+        self.tiling.setPrefix("×")
+        self.tiling.setToolTip("Repeats of the material across the surface: check that a tileable material "
+                               "has no visible seams (Material ▸ Make tileable sets ×3).")
+        self.tiling.setEnabled(self.viewport is not None)
+        self.tiling.valueChanged.connect(self._tiling_changed)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Tiling"))
+        bar.addWidget(self.tiling)
+        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
         layout.addWidget(self.placeholder)
         if self.viewport is not None:
             self.viewport.setToolTip("Left-drag moves the light, right-drag orbits, wheel changes the "
@@ -58,6 +70,14 @@ class QtViewportDock(QWidget):
         for unsubscribe in self._subs:
             unsubscribe()
         self._subs = []
+
+    def set_tiling(self, repeats: int) -> None:
+        """Show the material repeated ``repeats`` times across each face (1-8)."""
+        self.tiling.setValue(repeats)
+
+    def _tiling_changed(self, repeats: int) -> None:
+        if self.viewport is not None:
+            self.viewport.update_settings(tiling=int(repeats))
 
     def refresh(self) -> None:
         photo = self.session.current

@@ -3,7 +3,8 @@
 The client calls its callbacks on its own reader thread; this QObject lives on the GUI thread, so
 emitting its signals from the reader thread queues them to the GUI thread (Qt's automatic
 connection). The bridge is also the runner's backend (``submit``/``cancel``) and connects its
-signals to a ``JobRunner`` given to :meth:`attach`.
+signals to a ``JobRunner`` given to :meth:`attach`; likewise the material editor's
+(``submit_edit``, :meth:`attach_editor`).
 
 Errors keep the last worker log lines (tracebacks arrive as DEBUG lines) as the "details" text.
 """
@@ -52,6 +53,15 @@ class QtWorkerBridge(QObject):
             return self.client.estimate(pixels, options, label=label)
         return self.client.submit(self.job, params=options, arrays={"photo": pixels}, label=label)
 
+    def submit_edit(self, job: str, maps: dict, mask: np.ndarray | None, options: dict, label: str) -> int:
+        """Backend of ``app.repair.MaterialEditor``: the ``inpaint`` or ``make_tileable`` job."""
+        self._recent.clear()
+        if job == "inpaint":
+            return self.client.inpaint(maps, mask, options, label=label)
+        if job == "make_tileable":
+            return self.client.make_tileable(maps, options, label=label)
+        raise ValueError(f"unknown material edit {job!r}")
+
     def cancel(self, job_id: int) -> None:
         self.client.cancel(job_id)
 
@@ -66,6 +76,13 @@ class QtWorkerBridge(QObject):
         self.progress.connect(lambda job, step, total, _stage: runner.job_progress(job, step, total))
         self.result.connect(runner.job_result)
         self.error.connect(runner.job_error)
+
+    def attach_editor(self, editor) -> None:
+        """Deliver this bridge's signals to ``editor`` (an ``app.repair.MaterialEditor``); each of
+        runner and editor ignores the jobs it did not submit."""
+        self.progress.connect(lambda job, step, total, _stage: editor.job_progress(job, step, total))
+        self.result.connect(editor.job_result)
+        self.error.connect(editor.job_error)
 
     # -- client callbacks (reader thread) ------------------------------------------------------------
     def _on_progress(self, job_id: int, step: int, total: int, stage: str) -> None:

@@ -188,6 +188,7 @@ class MaterialEditor:
         self.session = session
         self.backend = backend
         self.method = "auto"  # a METHODS key: the inpainting model the worker uses
+        self.last_kind = ""  # the most recent edit started (REPAIR or TILEABLE), kept after it ends
         self._clock = clock
         self._job: int | None = None
         self._kind = ""
@@ -258,6 +259,7 @@ class MaterialEditor:
             log.exception("cannot start %s for %s", JOBS[kind], photo.name)
             raise EditError(f"Could not start {KIND_TEXT[kind].lower()}: {error}") from error
         self._job, self._kind, self._photo, self._base = job, kind, photo_id, photo.result
+        self.last_kind = kind
         self._started = self._clock()
         self._first_step = None
         self._emit("state_changed", True)
