@@ -149,6 +149,8 @@ class QtRepairPanel(QWidget):
             self.scene.addItem(item)
 
         self.source = QComboBox()
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.source.setMinimumContentsLength(15)
         self.source.setToolTip("Paint over the photo or over any map: the mask is shared by all of them.")
         self.brush = QSpinBox()
         self.brush.setRange(1, 2 * MAX_BRUSH)
@@ -163,7 +165,8 @@ class QtRepairPanel(QWidget):
         for key, label in METHODS.items():
             self.method.addItem(label, key)
         self.method.setToolTip("Automatic uses the embedded Teamwork inpainting model when this build has "
-                               "one, and OpenCV Telea otherwise (with a note below).")
+                               "one, and OpenCV Telea otherwise (with a note below). OpenCV Telea is the "
+                               "fast classical method: it continues the surroundings smoothly.")
         self.repair = QPushButton("Repair region")
         self.repair.setObjectName("primary")
         self.repair.setToolTip("Fill the painted region of the photo and of every map together "

@@ -35,7 +35,7 @@ REPAIR, TILEABLE = "repair", "tileable"
 JOBS = {REPAIR: "inpaint", TILEABLE: "make_tileable"}
 KIND_TEXT = {REPAIR: "Repair region", TILEABLE: "Make tileable"}
 METHOD_LABELS = {"teamwork": "Teamwork model", "telea": "OpenCV Telea", "none": "nothing to repair"}
-METHODS = {"auto": "Automatic (Teamwork model when installed)", "telea": "OpenCV Telea (fast, classical)"}
+METHODS = {"auto": "Automatic", "telea": "OpenCV Telea (fast)"}  # auto: the Teamwork model when installed
 MAX_BRUSH = 512
 
 
