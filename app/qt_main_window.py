@@ -276,7 +276,9 @@ class QtMainWindow(QMainWindow):
 
     # -- view state -------------------------------------------------------------------------------
     def _refresh_central(self) -> None:
-        page = (self.repair_page if self.repairing else self.canvas) if self.session.photos else self.welcome
+        current = self.session.current
+        repairable = self.repairing and current is not None and current.result is not None
+        page = (self.repair_page if repairable else self.canvas) if self.session.photos else self.welcome
         self.stack.setCurrentWidget(page)
         self.export_action.setEnabled(bool(self.session.current and self.session.current.result))
 
@@ -356,6 +358,7 @@ class QtMainWindow(QMainWindow):
     def new_project(self) -> None:
         if self.runner.running or not self.confirm_discard():
             return
+        self.editor.cancel()
         self.session.clear()
 
     def open_project_dialog(self) -> None:
@@ -370,6 +373,7 @@ class QtMainWindow(QMainWindow):
             return False
         if not self.confirm_discard():
             return False
+        self.editor.cancel()
         try:
             warnings = load_project(self.session, path)
         except ProjectError as error:
@@ -482,7 +486,7 @@ class QtMainWindow(QMainWindow):
         self.repair_view_action.setChecked(on)
         self._refresh_central()
         photo = self.session.current
-        if on and photo is not None and photo.result is None:
+        if on and photo is not None and photo.result is None:  # the crop view stays until it has one
             self.statusBar().showMessage(f"Run {photo.name} first; then paint over what to repair.", 6000)
 
     def repair_region(self) -> None:

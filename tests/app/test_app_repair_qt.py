@@ -30,7 +30,14 @@ def view_point(page, x, y) -> QPoint:
 
 def test_paint_with_the_mouse_erase_clear_and_brush_keys(make_window, qtbot, photo_files):
     window = make_window()
+    window.add_photos(photo_files[:1])
+    window.repair_view_action.trigger()  # no result yet: the crop view stays, with a hint
+    assert window.stack.currentWidget() is window.canvas
+    assert window.statusBar().currentMessage() == "Run photo0.png first; then paint over what to repair."
+    window.repair_view_action.trigger()
+    assert not window.repairing
     photo = run_first_photo(window, qtbot, photo_files)
+    assert window.stack.currentWidget() is window.canvas
     window.results.repair.click()
     page = window.repair_page
     assert window.stack.currentWidget() is page and window.repair_view_action.isChecked()
