@@ -261,3 +261,14 @@ def test_projects_keep_the_repaired_photo_and_tileable_flag(photo_files, tmp_pat
     np.testing.assert_array_equal(result.photo, repaired)  # float32, not the float16 photo copy
     assert result.tileable and result.edits == edited.edits
     assert set(result.maps) == set(edited.maps)
+
+
+def test_the_repair_model_imports_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, app.repair, app.project;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
