@@ -7,6 +7,7 @@ encoders are never loaded by sampling). Each family only adds its denoiser call.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -175,8 +176,11 @@ class FluxPipeline(LatentPipeline):
 FAMILIES = {"sd2": SD2Pipeline, "sdxl": SDXLPipeline, "sd3": SD3Pipeline, "flux": FluxPipeline}
 
 
-def load_latent_base(base: Path, family: str, dtype: torch.dtype):
-    """(denoiser, parts for ``engine.pipelines.load``) of a local diffusers folder; no network."""
+def load_latent_base(base: Path, family: str, dtype: torch.dtype, gguf: Path | None = None):
+    """(denoiser, parts for ``engine.pipelines.load``) of a local diffusers folder; no network.
+
+    ``gguf`` (Flux only): a GGUF-quantised transformer file used instead of the folder's weights.
+    """
     import diffusers
 
     from engine.pipelines.load import ModelLoadError
@@ -188,25 +192,142 @@ def load_latent_base(base: Path, family: str, dtype: torch.dtype):
             raise ModelLoadError(f"The {family} base folder {base} has no {folder}/ folder.")
     try:
         config = json.loads((base / sub / "config.json").read_text())
-        denoiser = getattr(diffusers, config["_class_name"]).from_pretrained(base / sub, torch_dtype=dtype)
+        if gguf is None:
+            cls_name = config["_class_name"]
+            denoiser = getattr(diffusers, cls_name).from_pretrained(base / sub, torch_dtype=dtype)
         vae = diffusers.AutoencoderKL.from_pretrained(base / "vae", torch_dtype=dtype)
     except (OSError, KeyError, ValueError) as error:
         raise ModelLoadError(f"Cannot load the {family} base in {base}: {error}") from None
+    parts: dict = {"kwargs": {}}
+    cls = FAMILIES[family]
+    if gguf is not None:
+        if family != "flux":
+            raise ModelLoadError(f"A GGUF file can replace only a Flux transformer, not a {family} one.")
+        denoiser = load_gguf_transformer(Path(gguf), base, dtype)
+        cls = GGUFFluxPipeline
+        parts["adapt"] = lambda model, teamwork, state: adapt_quantized(model, teamwork, state, dtype)
     scheduler = json.loads((base / "scheduler" / "scheduler_config.json").read_text())
     prompt = empty_prompt(base, family)
-    cls = FAMILIES[family]
 
     def build(model, teamwork, device, dtype, **kwargs):
         return cls(model, vae, scheduler, list(teamwork.teammates), prompt, teamwork, device, dtype)
 
-    return denoiser.eval().requires_grad_(False), {"pipeline": build, "kwargs": {}}
+    parts["pipeline"] = build
+    return denoiser.eval().requires_grad_(False), parts
+
+
+# ---- GGUF-quantised Flux transformers -----------------------------------------------------------
+GGUF_PACKAGE_MISSING = ("Loading a GGUF transformer needs the optional 'gguf' and 'accelerate' packages; "
+                        "install them with pip install 'teamwork-studio[gguf]'.")
+
+
+def load_gguf_transformer(path: Path, base: Path, dtype: torch.dtype) -> nn.Module:
+    """The Flux transformer of the GGUF file ``path`` (config from ``base/transformer``), weights kept
+    quantised and dequantised layer by layer to ``dtype`` (diffusers' ``GGUFLinear``)."""
+    import importlib.util
+
+    from engine.pipelines.load import ModelLoadError
+
+    if not path.is_file():
+        raise ModelLoadError(f"The GGUF file {path} does not exist.")
+    with path.open("rb") as file:
+        if file.read(4) != b"GGUF":
+            raise ModelLoadError(f"{path.name} is not a GGUF file.")
+    if any(importlib.util.find_spec(name) is None for name in ("gguf", "accelerate")):
+        raise ModelLoadError(GGUF_PACKAGE_MISSING)
+    try:
+        from diffusers import FluxTransformer2DModel, GGUFQuantizationConfig
+    except ImportError:
+        raise ModelLoadError("Loading a GGUF transformer needs diffusers 0.32 or newer.") from None
+
+    try:
+        return FluxTransformer2DModel.from_single_file(
+            str(path), quantization_config=GGUFQuantizationConfig(compute_dtype=dtype), config=str(base),
+            subfolder="transformer", torch_dtype=dtype, local_files_only=True)
+    except Exception as error:  # diffusers raises many kinds; the user gets one sentence, the log the rest
+        log.debug("GGUF load failed", exc_info=True)
+        raise ModelLoadError(f"{path.name} does not fit the Flux base in {base}: {error}") from None
+
+
+class GGUFFluxPipeline(FluxPipeline):
+    """Flux on a GGUF-quantised transformer: ``to()`` moves the denoiser but never casts it (diffusers
+    refuses dtype casts of quantised models; its float parts were loaded in the compute dtype)."""
+
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> GGUFFluxPipeline:
+        self.device = torch.device(device)
+        self.dtype = dtype or self.dtype
+        self.denoiser.to(self.device)
+        self.vae.to(self.device)
+        if next(self.vae.parameters()).dtype != self.dtype:
+            self.vae.to(dtype=self.dtype)
+        return self
+
+
+@functools.cache
+def gguf_layer_class() -> type:
+    """``TeamworkGGUFLinear``: a Teamwork layer over diffusers' ``GGUFLinear`` (needs ``gguf``)."""
+    from diffusers.quantizers.gguf.utils import GGUFLinear
+
+    from engine.teamwork.layers import TeamworkLayerMixin, team_offset_last
+
+    class TeamworkGGUFLinear(GGUFLinear, TeamworkLayerMixin):
+        """The base output comes from ``GGUFLinear`` (dequantised weight); the offset is added to it."""
+
+        def forward(self, input: torch.Tensor) -> torch.Tensor:
+            selection = self._selection(input.shape[0])
+            y = super().forward(input)
+            dtype = self.adapter.down.dtype
+            x3 = input.reshape(input.shape[0], -1, input.shape[-1]).to(dtype)
+            y3 = y.reshape(y.shape[0], -1, y.shape[-1]).to(dtype)
+            out = team_offset_last(y3, x3, self.adapter, selection, self.communicate)
+            return out.view(y.shape).to(y.dtype)
+
+    return TeamworkGGUFLinear
+
+
+def _retyped(module: nn.Module, cls: type) -> nn.Module:
+    """A ``cls`` instance over ``module``'s attributes (parameters shared)."""
+    clone = cls.__new__(cls)
+    clone.__dict__.update(module.__dict__)
+    return clone
+
+
+def _replace(model: nn.Module, path: str, module: nn.Module) -> None:
+    parent, _, leaf = path.rpartition(".")
+    model.get_submodule(parent)._modules[leaf] = module
+
+
+def adapt_quantized(denoiser: nn.Module, config, state, dtype: torch.dtype) -> nn.Module:
+    """``engine.teamwork.adapt`` for a GGUF denoiser: its ``GGUFLinear`` layers are adapted like Linear
+    layers (as plain-Linear stand-ins during ``adapt``), then become ``TeamworkGGUFLinear`` (adapted)
+    or ``GGUFLinear`` again. ``denoiser`` is left as it was; adapters are created in ``dtype``."""
+    from diffusers.quantizers.gguf.utils import GGUFLinear
+
+    from engine.teamwork import adapt
+    from engine.teamwork.layers import TeamworkLayerMixin
+
+    quantised = {path: m for path, m in denoiser.named_modules() if isinstance(m, GGUFLinear)}
+    for path, module in quantised.items():
+        _replace(denoiser, path, _retyped(module, nn.Linear))
+    try:
+        adapted = adapt(denoiser, config, state, dtype=dtype)
+    finally:
+        for path, module in quantised.items():
+            _replace(denoiser, path, module)
+    layer_class = gguf_layer_class()
+    for path in quantised:
+        module = adapted.get_submodule(path)
+        _replace(adapted, path, _retyped(module, layer_class if isinstance(module, TeamworkLayerMixin)
+                                         else GGUFLinear))
+    return adapted
 
 
 def _register() -> None:
     from engine.pipelines.load import register_loader
 
     for family in FAMILIES:
-        register_loader(family, lambda base, dtype, family=family: load_latent_base(base, family, dtype))
+        register_loader(family, lambda base, dtype, family=family, **kwargs: load_latent_base(
+            base, family, dtype, **kwargs))
 
 
 _register()

@@ -54,15 +54,26 @@ def detect_family(base: str | Path) -> str:
 
 
 def load(adapter_path: str | Path, base: str | Path, device: str | torch.device = "auto",
-         dtype: str | torch.dtype = "auto"):
-    """Load ``base``, adapt it with the Teamwork checkpoint at ``adapter_path``, return the pipeline."""
+         dtype: str | torch.dtype = "auto", offload: str = "none", gguf: str | Path | None = None):
+    """Load ``base``, adapt it with the Teamwork checkpoint at ``adapter_path``, return the pipeline.
+
+    ``offload`` (``none``, ``model``, ``sequential``) keeps the denoiser and VAE on the CPU and moves
+    them to ``device`` only while they run (see ``engine.pipelines.offload``). ``gguf``: a
+    GGUF-quantised Flux transformer file used instead of the transformer in ``base`` (the VAE,
+    scheduler and cached empty-prompt embedding still come from ``base``; needs the ``gguf`` package).
+    """
     from engine.pipelines.common import resolve_device, resolve_dtype
+    from engine.pipelines.offload import apply_offload, check_offload
     from engine.teamwork import TeamworkCheckpointError, adapt, load_checkpoint
 
+    check_offload(offload, quantised=gguf is not None)
     adapter_path = Path(adapter_path)
     if not adapter_path.is_file():
         raise ModelLoadError(f"Adapter file {adapter_path} does not exist.")
     family = detect_family(base)
+    if gguf is not None and family != "flux":
+        raise ModelLoadError(f"A GGUF transformer replaces the transformer of a Flux base, but {base} holds "
+                             f"a {FAMILY_PROFILES[family]} model.")
     try:
         config, state = load_checkpoint(adapter_path)
     except (TeamworkCheckpointError, ValueError) as error:
@@ -78,12 +89,14 @@ def load(adapter_path: str | Path, base: str | Path, device: str | torch.device 
     loader = _LOADERS.get(family)
     if loader is None:
         raise ModelLoadError(f"{wanted} bases are recognised but their sampling pipeline is not built yet.")
-    denoiser, parts = loader(Path(base), dtype)
+    denoiser, parts = loader(Path(base), dtype, **({"gguf": Path(gguf)} if gguf is not None else {}))
     try:
-        model = adapt(denoiser, config, state)
+        model = parts.get("adapt", adapt)(denoiser, config, state)
     except ValueError as error:
         raise ModelLoadError(f"{adapter_path.name} does not fit the base model in {base}: {error}") from None
-    return parts["pipeline"](model, teamwork=config, device=device, dtype=dtype, **parts["kwargs"])
+    build_device = device if offload == "none" else torch.device("cpu")
+    pipeline = parts["pipeline"](model, teamwork=config, device=build_device, dtype=dtype, **parts["kwargs"])
+    return apply_offload(pipeline, offload, device)
 
 
 def _load_pixel(base: Path, dtype: torch.dtype):

@@ -35,10 +35,16 @@ PRELOAD_CLASSES = ["TeamworkLinear", "TeamworkConv2d", "TeamworkGGUFLinear"]
 """Layer classes whose forward uses a child's weights without calling it (accelerate's preload list)."""
 
 
-def check_offload(mode: str) -> str:
-    """``mode`` if it is one of :data:`OFFLOAD_MODES` and usable here, else one clear ValueError."""
+def check_offload(mode: str, quantised: bool = False) -> str:
+    """``mode`` if it is one of :data:`OFFLOAD_MODES` and usable here, else one clear ValueError.
+
+    ``quantised``: the denoiser has GGUF weights, which accelerate cannot stream layer by layer (it
+    rebuilds each parameter without its quantisation type), so ``sequential`` is refused.
+    """
     if mode not in OFFLOAD_MODES:
         raise ValueError(f"Unknown offload mode {mode!r}; use none, model or sequential.")
+    if mode == "sequential" and quantised:
+        raise ValueError("Sequential offload cannot stream GGUF-quantised weights; use model offload.")
     if mode != "none" and importlib.util.find_spec("accelerate") is None:
         raise ValueError("CPU offload needs the 'accelerate' package (pip install accelerate).")
     return mode
@@ -49,7 +55,7 @@ def apply_offload(pipeline, mode: str, execution_device: torch.device | str):
 
     ``"none"`` simply moves the pipeline to ``execution_device``.
     """
-    check_offload(mode)
+    check_offload(mode, quantised=bool(getattr(pipeline.denoiser, "is_quantized", False)))
     device = torch.device(execution_device)
     if getattr(pipeline, "offload", "none") != "none":
         raise ValueError(f"This pipeline is already offloaded ({pipeline.offload}); load it again instead.")

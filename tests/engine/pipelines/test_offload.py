@@ -8,7 +8,7 @@ from accelerate's CPU copy at each layer's forward, which exercises the Teamwork
 import pytest
 import torch
 
-from engine.pipelines.load import ModelLoadError, load
+from engine.pipelines.load import load
 from engine.pipelines.offload import OFFLOAD_MODES, apply_offload, check_offload
 from engine.teamwork import adapted_layers
 from tests.engine.pipelines.helpers import export_tiny_svbrdf_model, pixel_pipeline, svbrdf_inputs
@@ -109,8 +109,3 @@ def test_bad_dtype_is_one_clear_error(model_folder):
     with pytest.raises(ValueError, match="Unknown dtype 'int8'; use auto, fp32, fp16 or bf16."):
         load(model_folder / "adapter.safetensors", base=model_folder / "base", device="cpu", dtype="int8")
 
-
-def test_gguf_needs_a_flux_base(model_folder, tmp_path):
-    with pytest.raises(ModelLoadError, match="GGUF transformer replaces the transformer of a Flux base"):
-        load(model_folder / "adapter.safetensors", base=model_folder / "base", device="cpu",
-             gguf=tmp_path / "x.gguf")
