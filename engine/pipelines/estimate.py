@@ -51,6 +51,13 @@ class EstimateOptions:
     scheduler: str | None = None
     tile: int | None = None
     """Tile size in latent pixels (default: twice the model's training size)."""
+    offload: str = "none"
+    """CPU offload for large bases on small GPUs: ``none``, ``model`` or ``sequential`` (see
+    ``engine.pipelines.offload``)."""
+    dtype: str = "auto"
+    """``auto`` (fp32 on CPU, bf16/fp16 on CUDA), ``fp32``, ``fp16`` or ``bf16``."""
+    gguf: str | None = None
+    """A GGUF-quantised Flux transformer file used instead of the base folder's (``gguf`` extra)."""
 
 
 @dataclass
@@ -63,7 +70,7 @@ class EstimateResult:
 
 
 class ModelCache:
-    """Keeps loaded pipelines warm between calls (keyed by model, base, device); thread-safe."""
+    """Keeps loaded pipelines warm between calls (keyed by model, base and load options); thread-safe."""
 
     def __init__(self, max_models: int = 2) -> None:
         self.max_models = max_models
@@ -162,9 +169,11 @@ def estimate(photo: np.ndarray, options: EstimateOptions, progress: ProgressCall
     _check_photo(photo)
     warnings: list[str] = []
     adapter, base = resolve_model(options)
-    key = (str(adapter.resolve()), str(base.resolve()), options.device)
+    gguf = str(Path(options.gguf).resolve()) if options.gguf else None
+    key = (str(adapter.resolve()), str(base.resolve()), options.device, options.offload, options.dtype, gguf)
     cache = cache if cache is not None else ModelCache()
-    pipeline = cache.get(key, lambda: load(adapter, base=base, device=options.device))
+    pipeline = cache.get(key, lambda: load(adapter, base=base, device=options.device, dtype=options.dtype,
+                                           offload=options.offload, gguf=gguf))
     loaded = time.perf_counter()
     image, downscaled = prepare_photo(photo, options.max_size)
     if downscaled:

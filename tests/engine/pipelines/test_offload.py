@@ -109,3 +109,31 @@ def test_bad_dtype_is_one_clear_error(model_folder):
     with pytest.raises(ValueError, match="Unknown dtype 'int8'; use auto, fp32, fp16 or bf16."):
         load(model_folder / "adapter.safetensors", base=model_folder / "base", device="cpu", dtype="int8")
 
+
+
+def test_estimate_options_reach_load_and_key_the_cache(model_folder):
+    import numpy as np
+
+    from engine.pipelines.estimate import EstimateOptions, ModelCache, estimate
+
+    photo = np.random.default_rng(0).random((16, 16, 3), dtype=np.float32)
+    cache = ModelCache(max_models=4)
+
+    def options(**kwargs):
+        return EstimateOptions(model=str(model_folder / "adapter.safetensors"), steps=2, device="cpu",
+                               fov_degrees=45, **kwargs)
+
+    plain = estimate(photo, options(), cache=cache)
+    offloaded = estimate(photo, options(offload="sequential"), cache=cache)
+    half = estimate(photo, options(dtype="bf16"), cache=cache)
+    assert len(cache) == 3
+    pipelines = list(cache._models.values())
+    assert [getattr(p, "offload", "none") for p in pipelines] == ["none", "sequential", "none"]
+    assert [p.dtype for p in pipelines] == [torch.float32, torch.float32, torch.bfloat16]
+    for name, x in plain.maps.items():
+        np.testing.assert_array_equal(offloaded.maps[name], x)
+        assert half.maps[name].dtype == np.float32 and not np.array_equal(half.maps[name], x)
+    estimate(photo, options(offload="sequential"), cache=cache)
+    assert len(cache) == 3  # the same options reuse the warm pipeline
+    with pytest.raises(ValueError, match="Unknown offload mode 'disk'"):
+        estimate(photo, options(offload="disk"), cache=cache)
