@@ -9,6 +9,8 @@ Examples::
     teamwork-studio estimate wood.jpg --task svbrdf --out materials/
     teamwork-studio estimate a.png b.png --task intrinsic --out out/ --format exr --steps 30 --seed 1
     teamwork-studio estimate tile.jpg --task svbrdf --out out/ --preset gltf --tileable --fov 50
+    teamwork-studio estimate wood.jpg --task svbrdf --out out/ --model flux-svbrdf.safetensors \
+        --base FLUX.1-dev/ --gguf flux1-dev-Q4_K_S.gguf --offload model
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ HELP = "estimate material maps from photos (flash-photo SVBRDF or intrinsic deco
 TASKS = ("svbrdf", "intrinsic")
 PRESETS = ("raw", "gltf", "unreal", "unity-hdrp", "unity-urp", "blender", "substance")
 DEVICES = ("auto", "cpu", "cuda")
+OFFLOADS = ("none", "model", "sequential")
+DTYPES = ("auto", "fp32", "fp16", "bf16")
 
 
 def add_estimate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +62,25 @@ def add_estimate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", choices=DEVICES, help="compute device (default auto)")
     parser.add_argument(
+        "--offload",
+        default="none",
+        choices=OFFLOADS,
+        help="for large bases on small GPUs: keep the model on the CPU and move whole parts (model) or "
+        "single layers (sequential: least memory, slowest) to the GPU while they run (default none)",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=DTYPES,
+        help="weight precision (default auto: fp32 on CPU, bf16 or fp16 on CUDA)",
+    )
+    parser.add_argument(
+        "--gguf",
+        type=Path,
+        metavar="FILE",
+        help="a GGUF-quantised Flux transformer to use instead of the one in the --base folder",
+    )
+    parser.add_argument(
         "--max-pixels",
         type=int,
         default=DEFAULT_MAX_PIXELS,
@@ -80,6 +103,10 @@ def usage_error(args: argparse.Namespace) -> str | None:
             return f"the model file {model} does not exist (use --model embedded or a .safetensors path)"
     if args.base is not None and not args.base.is_dir():
         return f"the base model folder {args.base} does not exist"
+    if args.gguf is not None and not args.gguf.is_file():
+        return f"the GGUF file {args.gguf} does not exist"
+    if args.gguf is not None and args.offload == "sequential":
+        return "--offload sequential cannot stream GGUF weights; use --offload model"
     if args.fov is not None and not 1.0 <= args.fov <= 179.0:
         return "--fov must be between 1 and 179 degrees"
     for name in ("steps", "samples", "max_size", "max_pixels"):
@@ -103,6 +130,9 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         "tileable": bool(args.tileable),
         "max_size": args.max_size,
         "device": args.device,
+        "offload": args.offload,
+        "dtype": args.dtype,
+        "gguf": str(args.gguf) if args.gguf else None,
     }
     return RunSettings(
         out_dir=args.out,
