@@ -83,14 +83,17 @@ def _check(maps: dict[str, np.ndarray], mask: np.ndarray | None = None) -> tuple
     return size
 
 
-def telea(maps: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
-    """OpenCV Telea inpainting of every channel of every map (normals renormalised)."""
+def telea(maps: dict[str, np.ndarray], mask: np.ndarray, progress: ProgressCallback | None = None,
+          cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
+    """OpenCV Telea inpainting of every channel of every map (normals renormalised); progress per map."""
     import cv2
 
     hole = (np.asarray(mask).reshape(mask.shape[0], mask.shape[1], -1)[..., 0] > 0.5).astype(np.uint8)
     known = hole == 0
     out = {}
-    for name, x in maps.items():
+    for index, (name, x) in enumerate(maps.items()):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         channels = []
         for c in range(x.shape[2]):
             # 16-bit: OpenCV's Telea is wrong on float images; the known range maps to 0..65535
@@ -105,6 +108,8 @@ def telea(maps: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray
             unit = filled / np.maximum(np.linalg.norm(filled, axis=-1, keepdims=True), 1e-6)
             filled = np.where(known[..., None], x, unit)
         out[name] = filled.astype(np.float32)
+        if progress is not None:
+            progress(index + 1, len(maps))
     return out
 
 
@@ -139,7 +144,7 @@ def inpaint(maps: dict[str, np.ndarray], mask: np.ndarray, options: InpaintOptio
             warnings.append("No embedded inpainting model is shipped with this build; "
                             "used OpenCV Telea inpainting.")
     if options.model == TELEA:
-        out = telea(maps, hole)
+        out = telea(maps, hole, progress, cancel)
         return InpaintResult(out, TELEA, {"total": time.perf_counter() - started}, warnings)
     pipeline = _load(options, cache)
     teammate_maps = [n for n in maps if f"{n}.out" in pipeline.teammates]

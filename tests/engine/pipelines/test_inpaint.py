@@ -174,3 +174,13 @@ def test_auto_uses_telea_when_no_embedded_model_ships(tmp_path, monkeypatch):
     assert result.method == "telea" and "Telea" in result.warnings[0]
     export_tiny_model(tmp_path / "models" / "inpaint", INPAINT.teammates())
     assert inpaint(material(), hole(), InpaintOptions(steps=1, device="cpu")).method == "teamwork"
+
+
+def test_telea_reports_progress_per_map_and_can_be_cancelled():
+    seen = []
+    inpaint(material(), hole(), InpaintOptions(model="telea"), progress=lambda s, t: seen.append((s, t)))
+    assert seen == [(k, 5) for k in range(1, 6)]
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        inpaint(material(), hole(), InpaintOptions(model="telea"), progress=lambda s, t: token.cancel(),
+                cancel=token)
