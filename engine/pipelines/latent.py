@@ -190,14 +190,6 @@ def load_latent_base(base: Path, family: str, dtype: torch.dtype, gguf: Path | N
     for folder in (sub, "vae", "scheduler"):
         if not (base / folder).is_dir():
             raise ModelLoadError(f"The {family} base folder {base} has no {folder}/ folder.")
-    try:
-        config = json.loads((base / sub / "config.json").read_text())
-        if gguf is None:
-            cls_name = config["_class_name"]
-            denoiser = getattr(diffusers, cls_name).from_pretrained(base / sub, torch_dtype=dtype)
-        vae = diffusers.AutoencoderKL.from_pretrained(base / "vae", torch_dtype=dtype)
-    except (OSError, KeyError, ValueError) as error:
-        raise ModelLoadError(f"Cannot load the {family} base in {base}: {error}") from None
     parts: dict = {"kwargs": {}}
     cls = FAMILIES[family]
     if gguf is not None:
@@ -206,6 +198,14 @@ def load_latent_base(base: Path, family: str, dtype: torch.dtype, gguf: Path | N
         denoiser = load_gguf_transformer(Path(gguf), base, dtype)
         cls = GGUFFluxPipeline
         parts["adapt"] = lambda model, teamwork, state: adapt_quantized(model, teamwork, state, dtype)
+    try:
+        config = json.loads((base / sub / "config.json").read_text())
+        if gguf is None:
+            cls_name = config["_class_name"]
+            denoiser = getattr(diffusers, cls_name).from_pretrained(base / sub, torch_dtype=dtype)
+        vae = diffusers.AutoencoderKL.from_pretrained(base / "vae", torch_dtype=dtype)
+    except (OSError, KeyError, ValueError) as error:
+        raise ModelLoadError(f"Cannot load the {family} base in {base}: {error}") from None
     scheduler = json.loads((base / "scheduler" / "scheduler_config.json").read_text())
     prompt = empty_prompt(base, family)
 
