@@ -156,11 +156,22 @@ def prepare_photo(photo: np.ndarray, max_size: int | None) -> tuple[torch.Tensor
     return x, False
 
 
+def load_pipeline(options: EstimateOptions, cache: ModelCache | None = None):
+    """The pipeline for ``options`` (model, base, device, dtype, offload, gguf), warm from ``cache``."""
+    from engine.pipelines.load import load
+
+    adapter, base = resolve_model(options)
+    gguf = str(Path(options.gguf).resolve()) if options.gguf else None
+    key = (str(adapter.resolve()), str(base.resolve()), options.device, options.offload, options.dtype, gguf)
+    cache = cache if cache is not None else ModelCache()
+    return cache.get(key, lambda: load(adapter, base=base, device=options.device, dtype=options.dtype,
+                                       offload=options.offload, gguf=gguf))
+
+
 def estimate(photo: np.ndarray, options: EstimateOptions, progress: ProgressCallback | None = None,
              cancel: CancelToken | None = None, cache: ModelCache | None = None) -> EstimateResult:
     """Estimate ``options.outputs`` (default: all of the task's) from a linear HxWx3 photo."""
     from engine.materials import halfway_map
-    from engine.pipelines.load import load
     from engine.pipelines.train_data import normalize_exposure
     from engine.tasks import get_task
 
@@ -168,12 +179,7 @@ def estimate(photo: np.ndarray, options: EstimateOptions, progress: ProgressCall
     task = get_task(options.task)
     _check_photo(photo)
     warnings: list[str] = []
-    adapter, base = resolve_model(options)
-    gguf = str(Path(options.gguf).resolve()) if options.gguf else None
-    key = (str(adapter.resolve()), str(base.resolve()), options.device, options.offload, options.dtype, gguf)
-    cache = cache if cache is not None else ModelCache()
-    pipeline = cache.get(key, lambda: load(adapter, base=base, device=options.device, dtype=options.dtype,
-                                           offload=options.offload, gguf=gguf))
+    pipeline = load_pipeline(options, cache)
     loaded = time.perf_counter()
     image, downscaled = prepare_photo(photo, options.max_size)
     if downscaled:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -48,6 +49,9 @@ class InpaintOptions:
     band: int | None = None
     """Make tileable: width of the repaired seam band in pixels (default: 1/8 of the shorter side)."""
     tile: int | None = None
+    dtype: str = "auto"
+    offload: str = "none"
+    """CPU offload for large bases (see EstimateOptions)."""
 
 
 @dataclass
@@ -211,15 +215,14 @@ def seam_steps(x: np.ndarray) -> tuple[float, float]:
 
 # ---- the Teamwork path --------------------------------------------------------------------------
 def _load(options: InpaintOptions, cache):
-    from engine.pipelines.estimate import EstimateOptions, ModelCache, resolve_model
-    from engine.pipelines.load import load
+    from engine.pipelines.estimate import EstimateOptions, load_pipeline
 
-    adapter, base = resolve_model(EstimateOptions(task="inpaint", model=options.model, base=options.base))
-    cache = cache if cache is not None else ModelCache()
-    key = (str(adapter.resolve()), str(base.resolve()), options.device)
-    pipeline = cache.get(key, lambda: load(adapter, base=base, device=options.device))
+    pipeline = load_pipeline(EstimateOptions(task="inpaint", model=options.model, base=options.base,
+                                             device=options.device, dtype=options.dtype,
+                                             offload=options.offload), cache)
     if "mask.in" not in pipeline.teammates:
-        raise ValueError(f"{adapter.name} is not an inpainting model (it has no mask.in teammate).")
+        name = Path(options.model).name
+        raise ValueError(f"{name} is not an inpainting model (it has no mask.in teammate).")
     return pipeline
 
 

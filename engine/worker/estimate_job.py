@@ -71,10 +71,5 @@ def estimate_job(ctx: JobContext, params: dict[str, Any], arrays: dict[str, np.n
 def load_model_job(ctx: JobContext, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> JobOutput:
     pipeline = _pipeline()
     options = make_options(pipeline, params)
-    cache = _cache(ctx, pipeline)
-    loader = getattr(cache, "load", None) or getattr(cache, "get", None)
-    if loader is None:
-        log.info("this pipeline's ModelCache cannot preload; the model loads with the first photo")
-        return JobOutput(payload={"loaded": False})
-    loader(options)
+    pipeline.load_pipeline(options, _cache(ctx, pipeline))
     return JobOutput(payload={"loaded": True})

@@ -151,3 +151,13 @@ def test_a_teamwork_model_runs_through_the_worker_with_progress_and_cancel(clien
         client.outcome(job, timeout=60)
     assert info.value.error.kind == "cancelled"
     assert recorder.progress[job][-1][0] < 500
+
+
+def test_load_model_warms_the_shared_cache(client, tiny_model):
+    """``load_model`` preloads the pipeline the next job uses (the estimate/inpaint model cache)."""
+    result = client.outcome(client.load_model({"model": tiny_model, "task": "inpaint", "device": "cpu"}),
+                            timeout=300)
+    assert result.payload == {"loaded": True}
+    with pytest.raises(JobFailed) as info:
+        client.outcome(client.load_model({"model": tiny_model + ".missing", "task": "inpaint"}), timeout=60)
+    assert "does not exist" in info.value.error.message
