@@ -217,8 +217,8 @@ def load_latent_base(base: Path, family: str, dtype: torch.dtype, gguf: Path | N
 
 
 # ---- GGUF-quantised Flux transformers -----------------------------------------------------------
-GGUF_PACKAGE_MISSING = ("Loading a GGUF transformer needs the optional 'gguf' and 'accelerate' packages; "
-                        "install them with pip install 'teamwork-studio[gguf]'.")
+GGUF_PACKAGE_MISSING = ("Loading a GGUF transformer needs the optional 'gguf' package; "
+                        "install it with pip install 'teamwork-studio[gguf]'.")
 
 
 def load_gguf_transformer(path: Path, base: Path, dtype: torch.dtype) -> nn.Module:
