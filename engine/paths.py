@@ -42,3 +42,8 @@ def assets_dir() -> Path:
 
 def shaders_dir() -> Path:
     return project_root() / "shaders"
+
+
+def embedded_models_dir() -> Path:
+    """The embedded models (``assets/models``); ``TEAMWORK_STUDIO_MODELS_DIR`` points elsewhere."""
+    return _override("TEAMWORK_STUDIO_MODELS_DIR") or assets_dir() / "models"

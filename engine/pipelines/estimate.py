@@ -98,9 +98,9 @@ class ModelCache:
 
 
 def embedded_folder(task: str) -> Path:
-    from engine.paths import assets_dir
+    from engine.paths import embedded_models_dir
 
-    return assets_dir() / "models" / task
+    return embedded_models_dir() / task
 
 
 def embedded_model_available(task: str) -> bool:

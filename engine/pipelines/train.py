@@ -60,9 +60,9 @@ def build_base(config: TrainConfig) -> tuple[torch.nn.Module, dict]:
     else:
         folder = Path(model.base)
         if model.base == "embedded":
-            from engine.paths import assets_dir
+            from engine.paths import embedded_models_dir
 
-            folder = assets_dir() / "models" / "base"
+            folder = embedded_models_dir() / "base"
         if not (folder / "unet" / "config.json").exists():
             raise ValueError(f"Base model folder {folder} has no unet/config.json.")
         unet, scheduler = PixelUNetPipeline.load_base(folder)

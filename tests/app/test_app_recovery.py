@@ -70,7 +70,9 @@ def test_unreadable_photo_is_a_humane_message(make_window, tmp_path):
     assert "Traceback" not in boxes[0].text()
 
 
-def test_real_estimate_without_trained_model_is_explained(make_window, qtbot, photo_files):
+def test_real_estimate_without_trained_model_is_explained(make_window, qtbot, photo_files, monkeypatch,
+                                                         tmp_path):
+    monkeypatch.setenv("TEAMWORK_STUDIO_MODELS_DIR", str(tmp_path / "no_models"))  # a build without models
     window = make_window(job=None)  # the real "estimate" request
     window.add_photos(photo_files[:1])
     photo = window.session.current

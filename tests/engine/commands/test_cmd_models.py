@@ -36,6 +36,7 @@ def test_download_saves_into_the_models_folder_then_list_and_info_show_it(tmp_pa
         return target
 
     monkeypatch.setattr(models, "_hf_download", fake_download)
+    monkeypatch.setenv("TEAMWORK_STUDIO_MODELS_DIR", str(tmp_path / "no_embedded_models"))
     assert cli.main(["models", "download", "colocated_svbrdf_estimation_sdxl_256"]) == 0
     assert calls == [(models.RELEASE_REPO, "colocated_svbrdf_estimation_sdxl_256.safetensors", None)]
     saved = models.models_dir() / "colocated_svbrdf_estimation_sdxl_256.safetensors"

@@ -92,3 +92,15 @@ def test_load_detects_family_and_reports_mismatches(model_folder, tmp_path):
     save_file({"x": torch.zeros(1)}, bad)
     with pytest.raises(ModelLoadError, match="not a usable Teamwork checkpoint"):
         load(bad, base=model_folder / "base")
+
+
+def test_the_embedded_models_folder_can_be_pointed_elsewhere(tmp_path, monkeypatch):
+    from engine.paths import assets_dir
+    from engine.pipelines.estimate import embedded_folder, embedded_model_available
+
+    assert embedded_folder("svbrdf") == assets_dir() / "models" / "svbrdf"
+    monkeypatch.setenv("TEAMWORK_STUDIO_MODELS_DIR", str(tmp_path))
+    assert embedded_folder("svbrdf") == tmp_path / "svbrdf"
+    assert not embedded_model_available("svbrdf")
+    with pytest.raises(ModelNotAvailable, match="not shipped"):
+        estimate(np.zeros((16, 16, 3), np.float32), EstimateOptions())
