@@ -42,9 +42,9 @@ class TaskOptions:
     task: str = "svbrdf"
     model: str = "embedded"  # "embedded" or the path of a Teamwork .safetensors checkpoint
     base: str = ""  # local diffusers base-model folder for a checkpoint
-    steps: int = 20
+    steps: int = 10
     seed: int = 0
-    samples: int = 1
+    samples: int = 2
     tileable: bool = False
     max_size: int = 1024
     device: str = "auto"

@@ -32,9 +32,9 @@ class TaskDefaults:
     checkpoint: str = ""
     base: str = ""
     fov_degrees: float = 45.0
-    steps: int = 20
+    steps: int = 10
     seed: int = 0
-    samples: int = 1
+    samples: int = 2
     tileable: bool = False
     max_size: int = 1024
     device: str = "auto"

@@ -3,7 +3,7 @@ import pytest
 
 from app.project import ProjectError, load_project, save_project
 from app.rectify import Rectification
-from app.session import Result, Session
+from app.session import Result, Session, TaskOptions
 
 
 class Recorder:
@@ -60,7 +60,7 @@ def test_option_edits_merge_and_validate():
     session.undo_stack.undo()
     assert session.options.seed == 0 and session.options.steps == 6
     session.undo_stack.undo()
-    assert session.options.steps == 20
+    assert session.options.steps == TaskOptions().steps
     with pytest.raises(ValueError, match="task"):
         session.set_options(task="painting")
 

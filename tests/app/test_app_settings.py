@@ -1,6 +1,14 @@
 import json
 
-from app.settings import SCHEMA_VERSION, AppSettings, load_settings, migrate, save_settings, settings_path
+from app.settings import (
+    SCHEMA_VERSION,
+    AppSettings,
+    TaskDefaults,
+    load_settings,
+    migrate,
+    save_settings,
+    settings_path,
+)
 
 
 def test_defaults_when_missing():
@@ -52,4 +60,4 @@ def test_corrupt_file_gives_defaults_and_is_kept_aside():
 
 def test_wrong_types_fall_back_per_field():
     loaded = AppSettings.from_dict({"show_welcome": "yes", "task": {"steps": "many", "seed": 4}})
-    assert loaded.show_welcome is True and loaded.task.steps == 20 and loaded.task.seed == 4
+    assert loaded.show_welcome is True and loaded.task.steps == TaskDefaults().steps and loaded.task.seed == 4
