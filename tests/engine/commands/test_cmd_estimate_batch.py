@@ -66,7 +66,8 @@ def test_estimate_all_good_exits_0_and_exr_format(tmp_path, capsys):
     assert (out / "a" / "diffuse.exr").exists()
 
 
-def test_embedded_model_without_a_model_exits_1_with_a_clear_message(tmp_path, capsys):
+def test_embedded_model_without_a_model_exits_1_with_a_clear_message(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TEAMWORK_STUDIO_MODELS_DIR", str(tmp_path / "no_models"))  # a build without models
     photos = [str(_photo(tmp_path / f"p{i}.png", i)) for i in range(2)]
     status = cli.main(["estimate", *photos, "--task", "svbrdf", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
