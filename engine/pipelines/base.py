@@ -41,6 +41,13 @@ class PipelineOutput:
     """Per-sample engine maps ``(S,C,H,W)`` before averaging."""
 
 
+def _part(progress: ProgressCallback | None, index: int, count: int) -> ProgressCallback | None:
+    """Progress of part ``index`` of ``count`` equal parts, reported on the whole's scale."""
+    if progress is None or count == 1:
+        return progress
+    return lambda step, total: progress(index * total + step, count * total)
+
+
 class TeamworkPipeline:
     """Sampling with one base denoiser running all teammates of a Teamwork model."""
 
@@ -200,15 +207,22 @@ class TeamworkPipeline:
                 # 3. prepare latents
                 noise = randn((samples, len(outputs), self.latent_channels, lh, lw), generator,
                               self.device, torch.float32)
-                # 4. timesteps
-                sched = make_scheduler(self.scheduler_config, scheduler)
-                self.set_timesteps(sched, steps, (lh, lw))
                 held = self._known_latents(known, known_mask, outputs, (h, w), (ph, pw), tiles)
-                # 5. denoising loop
-                latents = denoise(
-                    lambda x, t: self.predict(x, t, names, len(outputs)), sched, clean_t, noise,
-                    tiles=tiles, progress=progress, cancel=cancel, generator=generator, known=held,
-                )
+                # 4.-5. timesteps and denoising loop; a tiled (large) canvas denoises one sample at a
+                # time so that peak memory does not grow with the number of samples averaged
+                groups = ([slice(k, k + 1) for k in range(samples)] if tiles is not None
+                          else [slice(0, samples)])
+                parts = []
+                for g, group in enumerate(groups):
+                    sched = make_scheduler(self.scheduler_config, scheduler)
+                    self.set_timesteps(sched, steps, (lh, lw))
+                    parts.append(denoise(
+                        lambda x, t: self.predict(x, t, names, len(outputs)), sched, clean_t[group],
+                        noise[group], tiles=tiles, progress=_part(progress, g, len(groups)), cancel=cancel,
+                        generator=generator, known=held,
+                    ))
+                latents = torch.cat(parts) if len(parts) > 1 else parts[0]
+                del parts
                 # 6. decode
                 per_sample = {}
                 for k, name in enumerate(outputs):
