@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -24,6 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from app.events import Events
 from app.runner import Progress
 from app.session import Photo, Result, Session
 
@@ -183,7 +183,7 @@ class EditOutcome:
         return f"{done} with {method_label(self.method)} in {self.seconds:.1f} s."
 
 
-class MaterialEditor:
+class MaterialEditor(Events):
     def __init__(self, session: Session, backend: EditBackend, clock: Callable[[], float] = time.monotonic):
         self.session = session
         self.backend = backend
@@ -196,15 +196,7 @@ class MaterialEditor:
         self._base: Result | None = None
         self._started = 0.0
         self._first_step: tuple[int, float] | None = None
-        self._subscribers: dict[str, list[Callable]] = defaultdict(list)
-
-    def subscribe(self, event: str, callback: Callable) -> Callable[[], None]:
-        self._subscribers[event].append(callback)
-        return lambda: self._subscribers[event].remove(callback)
-
-    def _emit(self, event: str, *args) -> None:
-        for callback in list(self._subscribers[event]):
-            callback(*args)
+        Events.__init__(self)
 
     @property
     def running(self) -> bool:
@@ -238,8 +230,8 @@ class MaterialEditor:
         job = self._job
         self._clear()
         self.backend.cancel(job)
-        self._emit("cancelled")
-        self._emit("state_changed", False)
+        self.emit("cancelled")
+        self.emit("state_changed", False)
 
     def _start(self, kind: str, photo_id: str, mask: MaskState | None) -> int:
         if self.running:
@@ -262,8 +254,8 @@ class MaterialEditor:
         self.last_kind = kind
         self._started = self._clock()
         self._first_step = None
-        self._emit("state_changed", True)
-        self._emit("progress", Progress(0, 0, 1, 1, None, photo.name))
+        self.emit("state_changed", True)
+        self.emit("progress", Progress(0, 0, 1, 1, None, photo.name))
         return job
 
     # -- backend callbacks -------------------------------------------------------------------------
@@ -278,7 +270,7 @@ class MaterialEditor:
         if step > first_step and total:
             eta = (now - first_time) / (step - first_step) * (total - step)
         photo = self.session.photo(self._photo)
-        self._emit("progress", Progress(step, total, 1, 1, eta, photo.name if photo else ""))
+        self.emit("progress", Progress(step, total, 1, 1, eta, photo.name if photo else ""))
 
     def job_result(self, job_id: int, arrays: dict[str, np.ndarray], payload: dict) -> None:
         if job_id != self._job:
@@ -295,25 +287,25 @@ class MaterialEditor:
                                 "nothing was changed.")
             result = edited_result(base, arrays, payload, kind)
         except EditError as error:
-            self._emit("failed", str(error), "")
-            self._emit("state_changed", False)
+            self.emit("failed", str(error), "")
+            self.emit("state_changed", False)
             return
         outcome = EditOutcome(kind, photo_id, str(payload.get("method", "")),
                               tuple(str(w) for w in payload.get("warnings", [])), seconds)
         if outcome.method != "none":
             self.session.replace_result(photo_id, result, KIND_TEXT[kind])
-        self._emit("finished", outcome)
-        self._emit("state_changed", False)
+        self.emit("finished", outcome)
+        self.emit("state_changed", False)
 
     def job_error(self, job_id: int, message: str, kind: str = "failed", details: str = "") -> None:
         if job_id != self._job:
             return
         self._clear()
         if kind == "cancelled":
-            self._emit("cancelled")
+            self.emit("cancelled")
         else:
-            self._emit("failed", message, details)
-        self._emit("state_changed", False)
+            self.emit("failed", message, details)
+        self.emit("state_changed", False)
 
     def _clear(self) -> None:
         self._job, self._photo, self._base, self._first_step = None, None, None, None

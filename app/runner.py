@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from app.events import Events
 from app.session import Result, Session
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-class JobRunner:
+class JobRunner(Events):
     def __init__(self, session: Session, backend: Backend, clock: Callable[[], float] = time.monotonic):
         self.session = session
         self.backend = backend
@@ -84,15 +84,7 @@ class JobRunner:
         self._first_step: tuple[int, float] | None = None
         self._seconds_per_item: float | None = None
         self._cancelling = False
-        self._subscribers: dict[str, list[Callable]] = defaultdict(list)
-
-    def subscribe(self, event: str, callback: Callable) -> Callable[[], None]:
-        self._subscribers[event].append(callback)
-        return lambda: self._subscribers[event].remove(callback)
-
-    def _emit(self, event: str, *args) -> None:
-        for callback in list(self._subscribers[event]):
-            callback(*args)
+        Events.__init__(self)
 
     @property
     def running(self) -> bool:
@@ -116,7 +108,7 @@ class JobRunner:
             self._queue.append(pid)
             self.session.set_status(pid, "queued")
         if not was_running:
-            self._emit("state_changed", True)
+            self.emit("state_changed", True)
             self._next()
 
     def retry_failed(self) -> None:
@@ -154,7 +146,7 @@ class JobRunner:
                 per_item = self._seconds_per_item or per_step * total
                 eta += remaining_items * per_item
         photo = self.session.photo(self._photo)
-        self._emit("progress", Progress(step, total, self._done + self._failed + 1, self._items, eta,
+        self.emit("progress", Progress(step, total, self._done + self._failed + 1, self._items, eta,
                                         photo.name if photo else ""))
 
     def job_result(self, job_id: int, maps: dict[str, np.ndarray], payload: dict) -> None:
@@ -186,7 +178,7 @@ class JobRunner:
         else:
             self._failed += 1
             self.session.set_status(pid, "failed", message, details)
-            self._emit("job_failed", pid, message, details)
+            self.emit("job_failed", pid, message, details)
         self._cancelling = False
         self._next()
 
@@ -214,15 +206,15 @@ class JobRunner:
                 self._failed += 1
                 message = f"Could not start processing {photo.name}: {error}"
                 self.session.set_status(pid, "failed", message, repr(error))
-                self._emit("job_failed", pid, message, repr(error))
+                self.emit("job_failed", pid, message, repr(error))
                 continue
             self.session.set_status(pid, "running")
-            self._emit("progress", Progress(0, 0, self._done + self._failed + 1, self._items, None,
+            self.emit("progress", Progress(0, 0, self._done + self._failed + 1, self._items, None,
                                             photo.name))
             return
         self._finish()
 
     def _finish(self) -> None:
         self._cancelling = False
-        self._emit("state_changed", False)
-        self._emit("finished", self._done, self._failed)
+        self.emit("state_changed", False)
+        self.emit("finished", self._done, self._failed)

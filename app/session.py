@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from app.events import Events
 from app.images import PhotoReadError, read_photo
 from app.rectify import Rectification, rectify
 from app.undo import Command, UndoStack
@@ -121,7 +121,7 @@ class Photo:
         return self.prepared()
 
 
-class Session:
+class Session(Events):
     def __init__(self, reader: Callable = read_photo) -> None:
         self.photos: list[Photo] = []
         self.current_id: str | None = None
@@ -129,18 +129,8 @@ class Session:
         self.project_path: Path | None = None
         self._reader = reader
         self._ids = itertools.count(1)
-        self._subscribers: dict[str, list[Callable]] = defaultdict(list)
+        Events.__init__(self)
         self.undo_stack = UndoStack(on_change=self._undo_changed)
-
-    # -- events --------------------------------------------------------------------------------
-    def subscribe(self, event: str, callback: Callable) -> Callable[[], None]:
-        """Call ``callback`` on ``event``; returns a function that unsubscribes it."""
-        self._subscribers[event].append(callback)
-        return lambda: self._subscribers[event].remove(callback)
-
-    def emit(self, event: str, *args) -> None:
-        for callback in list(self._subscribers[event]):
-            callback(*args)
 
     def _undo_changed(self) -> None:
         self.emit("undo_changed")
