@@ -7,9 +7,7 @@ inpainting model through the worker, and cancels another mid-sampling.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -18,20 +16,7 @@ from engine.pipelines.inpaint import seam_steps
 from engine.worker import shm
 from engine.worker.client import JobFailed, WorkerClient
 from engine.worker.inpaint_job import make_inpaint_options, map_arrays, maps_from_arrays
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.progress: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        self.logs: list[tuple[int, str, str]] = []
-        self.lock = threading.Lock()
-
-    def on_progress(self, job_id, step, total, stage):
-        with self.lock:
-            self.progress[job_id].append((step, total, stage))
-
-    def on_log(self, level, logger, message):
-        self.logs.append((level, logger, message))
+from tests.engine.worker.test_worker_client import Recorder
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +120,8 @@ def test_a_teamwork_model_runs_through_the_worker_with_progress_and_cancel(clien
     job = client.inpaint(maps, mask, options, label="tiny")
     result = client.outcome(job, timeout=300)
     assert result.payload["method"] == "teamwork"
-    steps = [(s, t) for s, t, _stage in recorder.progress[job]]
-    assert steps[-1] == (3, 3) and all(stage == "inpainting" for *_, stage in recorder.progress[job])
+    steps = [(s, t) for s, t, *_ in recorder.progress[job]]
+    assert steps[-1] == (3, 3) and all(stage == "inpainting" for _, _, stage, _ in recorder.progress[job])
     inside = mask > 0
     np.testing.assert_array_equal(result.arrays["map:diffuse"][~inside], maps["diffuse"][~inside])
     assert not np.allclose(result.arrays["map:diffuse"][inside], maps["diffuse"][inside])
