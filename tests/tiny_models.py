@@ -120,3 +120,65 @@ def tiny_mlp(seed: int = 0, width: int = 8) -> nn.Module:
     """A two-layer MLP over the last dimension ([batch, tokens, width] -> same shape)."""
     _seed(seed)
     return TinyMLP(width).eval()
+
+
+def _clip_text_encoder(folder, index: str, width: int, projection: int | None, seed: int) -> None:
+    """A CLIP tokenizer (4-token BPE vocabulary, 8 positions) and text encoder under ``folder``."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+    with tempfile.TemporaryDirectory() as scratch:
+        vocab, merges = Path(scratch) / "vocab.json", Path(scratch) / "merges.txt"
+        vocab.write_text(json.dumps({"<|startoftext|>": 0, "<|endoftext|>": 1, "a</w>": 2, "a": 3}))
+        merges.write_text("#version: 0.2\n")
+        tokenizer = CLIPTokenizer(str(vocab), str(merges), model_max_length=8)
+        tokenizer.save_pretrained(folder / f"tokenizer{index}")
+    config = CLIPTextConfig(vocab_size=4, hidden_size=width, intermediate_size=2 * width, num_hidden_layers=2,
+                            num_attention_heads=2, max_position_embeddings=8,
+                            projection_dim=projection or width, bos_token_id=0, eos_token_id=1,
+                            pad_token_id=1)
+    _seed(seed)
+    model = CLIPTextModelWithProjection(config) if projection else CLIPTextModel(config)
+    model.save_pretrained(folder / f"text_encoder{index}")
+
+
+def _t5_text_encoder(folder, index: str, width: int, seed: int) -> None:
+    """A T5 fast tokenizer (unigram, 5 pieces) and encoder under ``folder``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import T5Config, T5EncoderModel, T5TokenizerFast
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0), ("a", -3.0)]
+    tokenizer = Tokenizer(models.Unigram(pieces, unk_id=2))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    T5TokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                    extra_ids=0).save_pretrained(folder / f"tokenizer{index}")
+    _seed(seed)
+    T5EncoderModel(T5Config(vocab_size=5, d_model=width, d_kv=4, d_ff=2 * width, num_layers=1,
+                            num_heads=2)).save_pretrained(folder / f"text_encoder{index}")
+
+
+def write_tiny_text_encoders(folder, family: str) -> None:
+    """The tokenizers and text encoders of ``family`` under ``folder`` (diffusers layout), at widths that
+    fit the tiny denoisers above: SD2/SDXL cross-attention 12, SD3/Flux joint attention 12, pooled 10."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    if family == "sd2":
+        _clip_text_encoder(folder, "", 12, None, seed=1)
+    elif family == "sdxl":
+        _clip_text_encoder(folder, "", 4, None, seed=1)
+        _clip_text_encoder(folder, "_2", 8, 12, seed=2)
+    elif family == "sd3":
+        _clip_text_encoder(folder, "", 4, 4, seed=1)
+        _clip_text_encoder(folder, "_2", 8, 6, seed=2)
+        _t5_text_encoder(folder, "_3", 12, seed=3)
+    elif family == "flux":
+        _clip_text_encoder(folder, "", 10, None, seed=1)
+        _t5_text_encoder(folder, "_2", 12, seed=3)
+    else:
+        raise ValueError(f"{family} has no text encoders.")

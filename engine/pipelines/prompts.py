@@ -45,71 +45,71 @@ def store_empty_prompt(base: str | Path, family: str, tensors: dict[str, torch.T
     return path
 
 
+# the folders each family's empty prompt is encoded from (diffusers' pipeline layout)
+ENCODER_FOLDERS = {
+    "sd2": ("tokenizer", "text_encoder"),
+    "sdxl": ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"),
+    "sd3": ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2", "tokenizer_3", "text_encoder_3"),
+    "flux": ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"),
+}
+
+
 @torch.no_grad()
-def _clip(base: Path, index: str, penultimate: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _clip(base: Path, index: str, penultimate: bool, projected: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hidden states of ``""`` and the pooled vector (projected ``text_embeds`` or ``pooler_output``)."""
     from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
     tokenizer = CLIPTokenizer.from_pretrained(base / f"tokenizer{index}")
-    cls = CLIPTextModelWithProjection if index else CLIPTextModel
-    encoder = cls.from_pretrained(base / f"text_encoder{index}", use_safetensors=True)
+    cls = CLIPTextModelWithProjection if projected else CLIPTextModel
+    encoder = cls.from_pretrained(base / f"text_encoder{index}", use_safetensors=True).eval()
     ids = tokenizer("", padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                     return_tensors="pt").input_ids
     out = encoder(ids, output_hidden_states=True)
     hidden = out.hidden_states[-2] if penultimate else out.last_hidden_state
-    pooled = out.text_embeds if index else None
-    return hidden, pooled
+    return hidden, out.text_embeds if projected else out.pooler_output
 
 
 @torch.no_grad()
-def _t5(base: Path, max_length: int) -> torch.Tensor:
+def _t5(base: Path, index: str, max_length: int) -> torch.Tensor:
     from transformers import T5EncoderModel, T5TokenizerFast
 
-    tokenizer = T5TokenizerFast.from_pretrained(base / "tokenizer_3" if (base / "tokenizer_3").exists()
-                                                else base / "tokenizer_2")
-    folder = base / "text_encoder_3" if (base / "text_encoder_3").exists() else base / "text_encoder_2"
-    encoder = T5EncoderModel.from_pretrained(folder, use_safetensors=True)
+    tokenizer = T5TokenizerFast.from_pretrained(base / f"tokenizer{index}")
+    encoder = T5EncoderModel.from_pretrained(base / f"text_encoder{index}", use_safetensors=True).eval()
     ids = tokenizer("", padding="max_length", max_length=max_length, truncation=True,
                     return_tensors="pt").input_ids
     return encoder(ids).last_hidden_state
 
 
 def _encode_empty_prompt(base: Path, family: str) -> dict[str, torch.Tensor]:
+    if family not in ENCODER_FOLDERS:
+        raise ValueError(f"The {family} family has no text encoders.")
+    missing = [name for name in ENCODER_FOLDERS[family] if not (base / name).is_dir()]
+    if missing:
+        raise ValueError(
+            f"{base} has no cached empty-prompt embedding and lacks {', '.join(m + '/' for m in missing)} "
+            "to encode one: "
+            "use the complete diffusers folder once (its text encoders are needed a single time)."
+        )
     try:
         import transformers  # noqa: F401
     except ImportError:
         raise ValueError(
             f"Encoding the empty prompt of {base} needs the 'transformers' package once; install it "
-            "or copy a cached embedding into the cache folder."
+            "(pip install 'teamwork-studio[prompts]') or copy a cached embedding into the cache folder."
         ) from None
     if family == "sd2":
-        hidden, _ = _clip(base, "", penultimate=False)
+        hidden, _ = _clip(base, "", penultimate=False, projected=False)
         return {"prompt_embeds": hidden}
     if family == "sdxl":
-        h1, _ = _clip(base, "", penultimate=True)
-        h2, pooled = _clip(base, "_2", penultimate=True)
+        h1, _ = _clip(base, "", penultimate=True, projected=False)
+        h2, pooled = _clip(base, "_2", penultimate=True, projected=True)
         return {"prompt_embeds": torch.cat([h1, h2], dim=-1), "pooled": pooled}
     if family == "sd3":
-        h1, _ = _clip(base, "", penultimate=True)
-        h2, p2 = _clip(base, "_2", penultimate=True)
-        from transformers import CLIPTextModelWithProjection
-
-        e1 = CLIPTextModelWithProjection.from_pretrained(base / "text_encoder", use_safetensors=True)
-        from transformers import CLIPTokenizer
-
-        ids = CLIPTokenizer.from_pretrained(base / "tokenizer")("", padding="max_length", max_length=77,
-                                                                return_tensors="pt").input_ids
-        p1 = e1(ids).text_embeds
+        h1, p1 = _clip(base, "", penultimate=True, projected=True)
+        h2, p2 = _clip(base, "_2", penultimate=True, projected=True)
+        t5 = _t5(base, "_3", 256)
         clip = torch.cat([h1, h2], dim=-1)
-        t5 = _t5(base, 256)
         clip = torch.nn.functional.pad(clip, (0, t5.shape[-1] - clip.shape[-1]))
         return {"prompt_embeds": torch.cat([clip, t5], dim=-2), "pooled": torch.cat([p1, p2], dim=-1)}
-    if family == "flux":
-        from transformers import CLIPTextModel, CLIPTokenizer
-
-        tokenizer = CLIPTokenizer.from_pretrained(base / "tokenizer")
-        encoder = CLIPTextModel.from_pretrained(base / "text_encoder", use_safetensors=True)
-        ids = tokenizer("", padding="max_length", max_length=77, return_tensors="pt").input_ids
-        with torch.no_grad():
-            pooled = encoder(ids).pooler_output
-        return {"prompt_embeds": _t5(base, 512), "pooled": pooled}
-    raise ValueError(f"The {family} family has no text encoders.")
+    _, pooled = _clip(base, "", penultimate=False, projected=False)  # flux
+    return {"prompt_embeds": _t5(base, "_2", 512), "pooled": pooled}

@@ -73,7 +73,7 @@ def test_load_latent_folder_uses_the_cached_empty_prompt(tmp_path):
     (base / "scheduler").mkdir()
     (base / "scheduler" / "scheduler_config.json").write_text(__import__("json").dumps(FLOW))
     save_checkpoint(model, config, tmp_path / "adapter.safetensors")
-    with pytest.raises(ValueError, match="transformers"):
+    with pytest.raises(ValueError, match="no cached empty-prompt embedding"):
         load(tmp_path / "adapter.safetensors", base=base, device="cpu")  # no text encoders, no cache
     store_empty_prompt(base, "sd3", CASES["sd3"][3])
     assert cache_path(base, "sd3").exists()
