@@ -23,6 +23,7 @@ import torch
 
 from engine.pipelines.common import cpu_generator, resolve_device
 from engine.pipelines.load import FAMILY_PROFILES
+from engine.pipelines.lr_schedule import make_lr_scheduler
 from engine.pipelines.pixel_unet import DEFAULT_SCHEDULER, PixelUNetPipeline
 from engine.pipelines.train_config import TrainConfig
 from engine.pipelines.train_data import DataMix, Example, make_source
@@ -76,8 +77,6 @@ class Trainer:
     def __init__(self, config: TrainConfig, device: str = "auto", run_dir: str | Path | None = None,
                  resume: bool = True) -> None:
         from diffusers import DDPMScheduler
-        from diffusers.optimization import get_scheduler
-
         self.config = config
         self.run_dir = Path(run_dir or config.output.dir)
         self.method = config.teamwork.method
@@ -132,8 +131,8 @@ class Trainer:
         self.params = {self.names[id(p)]: p for p in params}
         self.optimizer = torch.optim.AdamW(params, lr=train.lr, betas=train.betas,
                                            weight_decay=train.weight_decay)
-        self.lr_scheduler = get_scheduler(train.lr_schedule, self.optimizer,
-                                          num_warmup_steps=train.warmup_steps, num_training_steps=train.steps)
+        self.lr_scheduler = make_lr_scheduler(train.lr_schedule, self.optimizer, train.warmup_steps,
+                                              train.steps, train.decay_steps)
         self.forward_model = self.model
         if self.accelerator is not None:
             self.forward_model, self.optimizer = self.accelerator.prepare(self.model, self.optimizer)

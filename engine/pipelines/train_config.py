@@ -38,7 +38,7 @@ from typing import Any
 
 METHODS = ("teamwork", "lora", "pretrain", "head_expansion")
 FAMILIES = ("pixel_unet", "sd2", "sdxl", "sd3", "flux")
-LR_SCHEDULES = ("constant", "constant_with_warmup", "linear", "cosine")
+LR_SCHEDULES = ("constant", "constant_with_warmup", "linear", "cosine", "warmup_stable_decay")
 
 
 @dataclass
@@ -77,6 +77,8 @@ class TrainSection:
     betas: tuple[float, float] = (0.9, 0.999)
     lr_schedule: str = "constant_with_warmup"
     warmup_steps: int = 0
+    decay_steps: int = 0
+    """warmup_stable_decay: the last steps over which the rate anneals to zero (cosine)."""
     ema_decay: float = 0.0
     max_grad_norm: float = 1.0
     mixed_precision: str = "no"
@@ -115,6 +117,9 @@ class TrainConfig:
             raise ValueError(
                 f"Unknown lr_schedule {self.train.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}."
             )
+        if self.train.lr_schedule == "warmup_stable_decay" and not (
+                0 < self.train.decay_steps <= self.train.steps - self.train.warmup_steps):
+            raise ValueError("warmup_stable_decay needs 0 < decay_steps <= steps - warmup_steps.")
         if self.train.timestep_sharing not in ("batch", "sample"):
             raise ValueError("timestep_sharing must be 'batch' or 'sample'.")
         if self.model.family not in FAMILIES:

@@ -228,3 +228,21 @@ def test_inpainting_training_keeps_known_output_pixels_clean(tmp_path):
     outside = known.bool().expand_as(x0)
     assert torch.equal(x_t[outside], x0[outside])
     assert (x_t - x0)[~outside & is_out[:, None, None, None]].abs().mean() > 0.3  # the hole is noised
+
+
+def test_warmup_stable_decay_holds_then_anneals_to_zero(tmp_path):
+    trainer = Trainer(config(tmp_path, steps=10, lr_schedule="warmup_stable_decay", warmup_steps=2,
+                             decay_steps=4), device="cpu")
+    lrs = []
+    for _ in range(10):
+        lrs.append(trainer.optimizer.param_groups[0]["lr"])
+        trainer.train_step()
+    lrs.append(trainer.optimizer.param_groups[0]["lr"])
+    assert lrs[0] == 0 and lrs[1] == pytest.approx(0.5e-2)
+    assert lrs[2:7] == [pytest.approx(1e-2)] * 5           # stable until steps - decay_steps
+    assert lrs[6] > lrs[7] > lrs[8] > lrs[9] > lrs[10] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_warmup_stable_decay_needs_a_decay_length(tmp_path):
+    with pytest.raises(ValueError, match="decay_steps"):
+        config(tmp_path, steps=10, lr_schedule="warmup_stable_decay", warmup_steps=2)
