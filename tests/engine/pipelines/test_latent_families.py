@@ -40,6 +40,16 @@ CASES = {
 }
 
 
+def write_sd3_folder(base) -> None:
+    """A diffusers SD3 folder of the tiny models (transformer, vae, scheduler; no text encoders)."""
+    import json
+
+    tiny_sd3().save_pretrained(base / "transformer")
+    tiny_vae().save_pretrained(base / "vae")
+    (base / "scheduler").mkdir()
+    (base / "scheduler" / "scheduler_config.json").write_text(json.dumps(FLOW))
+
+
 def build(family: str):
     make, cls, scheduler, embeds, channels, profile = CASES[family]
     config = TeamworkConfig(tuple(TEAMMATES), lora_rank=2, profile=profile)
@@ -68,10 +78,7 @@ def test_vae_encoding_is_deterministic():
 def test_load_latent_folder_uses_the_cached_empty_prompt(tmp_path):
     pipe, model, config = build("sd3")
     base = tmp_path / "sd3"
-    tiny_sd3().save_pretrained(base / "transformer")
-    tiny_vae().save_pretrained(base / "vae")
-    (base / "scheduler").mkdir()
-    (base / "scheduler" / "scheduler_config.json").write_text(__import__("json").dumps(FLOW))
+    write_sd3_folder(base)
     save_checkpoint(model, config, tmp_path / "adapter.safetensors")
     with pytest.raises(ValueError, match="no cached empty-prompt embedding"):
         load(tmp_path / "adapter.safetensors", base=base, device="cpu")  # no text encoders, no cache

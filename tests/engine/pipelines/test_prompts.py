@@ -1,7 +1,6 @@
 """The empty prompt is encoded once with the base folder's real text encoders (tiny CLIP / T5 here),
 matches what diffusers' own pipelines encode, and is read from the cache ever after."""
 
-import json
 import shutil
 
 import pytest
@@ -102,15 +101,11 @@ def test_loading_a_complete_folder_encodes_the_empty_prompt_once(tmp_path):
     from engine.pipelines.load import load
     from engine.teamwork import save_checkpoint
     from tests.engine.pipelines.helpers import svbrdf_inputs
-    from tests.engine.pipelines.test_latent_families import FLOW, build, tiny_vae
-    from tests.tiny_models import tiny_sd3
+    from tests.engine.pipelines.test_latent_families import build, write_sd3_folder
 
     _, model, config = build("sd3")
     base = tmp_path / "sd3"
-    tiny_sd3().save_pretrained(base / "transformer")
-    tiny_vae().save_pretrained(base / "vae")
-    (base / "scheduler").mkdir()
-    (base / "scheduler" / "scheduler_config.json").write_text(json.dumps(FLOW))
+    write_sd3_folder(base)
     write_tiny_text_encoders(base, "sd3")
     save_checkpoint(model, config, tmp_path / "adapter.safetensors")
     loaded = load(tmp_path / "adapter.safetensors", base=base, device="cpu")
