@@ -31,6 +31,9 @@ from benchmarks.eval.baselines import intrinsic_baseline, svbrdf_baseline
 
 log = logging.getLogger(__name__)
 
+# the maps each evaluation scores; models run with *every* output of their task active, as the app does:
+# Teamwork outputs are estimated jointly, and deactivating some changes the others (requesting only
+# albedo and shading from the intrinsic model made its shading 40 % worse)
 SVBRDF_OUTPUTS = ("diffuse", "specular", "roughness", "normals")
 INTRINSIC_OUTPUTS = ("albedo", "diffuseshading")
 
@@ -69,9 +72,9 @@ class PipelinePredictor:
 
     def _run(self, inputs: dict[str, Tensor], wanted: tuple[str, ...]) -> dict[str, Tensor]:
         teammates = self.pipeline.teammates
-        outputs = [c for c in wanted if f"{c}.out" in teammates]
-        if not outputs:
+        if not any(f"{c}.out" in teammates for c in wanted):
             raise ValueError(f"Model {self.name!r} estimates none of {', '.join(wanted)}.")
+        outputs = [t.rsplit(".", 1)[0] for t in teammates if t.endswith(".out")]
         inputs = {k: v for k, v in inputs.items() if f"{k}.in" in teammates}
         started = time.perf_counter()
         result = self.pipeline(inputs, outputs, steps=self.steps, samples=self.samples, seed=self.seed,
@@ -108,12 +111,11 @@ class EstimatePredictor:
 
         self.cache = ModelCache(max_models=1)
 
-    def _run(self, image: Tensor, fov_degrees: float | None, wanted: tuple[str, ...]) -> dict[str, Tensor]:
+    def _run(self, image: Tensor, fov_degrees: float | None) -> dict[str, Tensor]:
         from engine.pipelines.estimate import EstimateOptions, estimate
 
         options = EstimateOptions(task=self.task, model=self.model, fov_degrees=fov_degrees,
-                                  samples=self.samples, seed=self.seed, max_size=None, device=self.device,
-                                  outputs=list(wanted))
+                                  samples=self.samples, seed=self.seed, max_size=None, device=self.device)
         if self.steps is not None:
             options.steps = self.steps
         self.info.setdefault("steps", options.steps)
@@ -124,10 +126,10 @@ class EstimatePredictor:
         return {k: torch.from_numpy(v).permute(2, 0, 1)[None].float() for k, v in result.maps.items()}
 
     def svbrdf(self, image: Tensor, halfway: Tensor, fov_degrees: float) -> dict[str, Tensor]:
-        return self._run(image, fov_degrees, SVBRDF_OUTPUTS)
+        return self._run(image, fov_degrees)
 
     def intrinsic(self, image: Tensor) -> dict[str, Tensor]:
-        return self._run(image, None, INTRINSIC_OUTPUTS)
+        return self._run(image, None)
 
 
 def load_model_folder(folder: str | Path, device: str = "cpu", dtype: torch.dtype = torch.float32):
