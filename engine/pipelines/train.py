@@ -148,6 +148,8 @@ class Trainer:
         self.data = DataMix([make_source(d.source, d.options) for d in config.data],
                             [d.weight for d in config.data])
         self.step = 0
+        self.component_losses: dict[str, float] = {}
+        """``loss/<component>`` of the last batch's output rows (pixel family), logged with the loss."""
         self.elapsed_seconds = 0.0
         """Training time summed over every chunk of this run (for budgets and the ablation table)."""
         self._writer = None
@@ -196,6 +198,7 @@ class Trainer:
         target = self.target(x0, noise, t)
         with self._autocast(), self._active(rows):
             prediction = self.forward_model(x_t, t).sample
+        self.component_losses = component_mse(prediction, target, weights, is_out, [r[1] for r in rows])
         return weighted_mse(prediction, target, weights, is_out)
 
     def target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -330,7 +333,7 @@ class Trainer:
             self.elapsed_seconds += time.monotonic() - step_started
             if self.step % out.log_every == 0 or self.step == end:
                 self.log_scalars({"loss": loss, "lr": self.lr_scheduler.get_last_lr()[0],
-                                  "elapsed_s": round(self.elapsed_seconds, 2)})
+                                  "elapsed_s": round(self.elapsed_seconds, 2), **self.component_losses})
             if self.step % out.checkpoint_every == 0:
                 self.save()
                 saved_at = self.step
@@ -386,6 +389,20 @@ def weighted_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.
     error = error[is_out]
     norm = (weights[is_out].sum() * prediction.shape[1]).clamp_min(1e-8)
     return error.sum() / norm
+
+
+def component_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, is_out: torch.Tensor,
+                  teammates: list[str]) -> dict[str, float]:
+    """The weighted MSE of each output component (``loss/diffuse`` ...): which maps are being learnt."""
+    error = ((prediction.detach().float() - target.float()) ** 2 * weights).sum(dim=(1, 2, 3))
+    norm = weights.sum(dim=(1, 2, 3)) * prediction.shape[1]
+    sums: dict[str, list[float]] = {}
+    for i, teammate in enumerate(teammates):
+        if bool(is_out[i]):
+            total = sums.setdefault(f"loss/{split_teammate(teammate)[0]}", [0.0, 0.0])
+            total[0] += float(error[i])
+            total[1] += float(norm[i])
+    return {name: round(e / max(n, 1e-8), 6) for name, (e, n) in sums.items()}
 
 
 def _accelerator(device: str, mixed_precision: str):

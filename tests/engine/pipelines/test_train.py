@@ -246,3 +246,17 @@ def test_warmup_stable_decay_holds_then_anneals_to_zero(tmp_path):
 def test_warmup_stable_decay_needs_a_decay_length(tmp_path):
     with pytest.raises(ValueError, match="decay_steps"):
         config(tmp_path, steps=10, lr_schedule="warmup_stable_decay", warmup_steps=2)
+
+
+def test_each_output_component_logs_its_own_loss(tmp_path):
+    import json
+
+    trainer = Trainer(config(tmp_path, steps=2, teammates=("image.in", "albedo.out", "specular.out"),
+                             data=[{"source": "toy", "outputs": ["albedo", "specular"], "cells": 1}]),
+                      device="cpu")
+    trainer.run()
+    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert {"loss/albedo", "loss/specular"} <= set(logged[-1]) and "loss/image" not in logged[-1]
+    # the total is the pixel-weighted mean of the components (equal pixel counts here)
+    parts = (logged[-1]["loss/albedo"] + logged[-1]["loss/specular"]) / 2
+    assert logged[-1]["loss"] == pytest.approx(parts, rel=1e-3)
