@@ -87,8 +87,7 @@ def _encode_empty_prompt(base: Path, family: str) -> dict[str, torch.Tensor]:
     if missing:
         raise ValueError(
             f"{base} has no cached empty-prompt embedding and lacks {', '.join(m + '/' for m in missing)} "
-            "to encode one: "
-            "use the complete diffusers folder once (its text encoders are needed a single time)."
+            "to encode one: use the complete diffusers folder once (its text encoders are needed one time)."
         )
     try:
         import transformers  # noqa: F401

@@ -77,6 +77,7 @@ class Trainer:
     def __init__(self, config: TrainConfig, device: str = "auto", run_dir: str | Path | None = None,
                  resume: bool = True) -> None:
         from diffusers import DDPMScheduler
+
         self.config = config
         self.run_dir = Path(run_dir or config.output.dir)
         self.method = config.teamwork.method
