@@ -33,14 +33,13 @@ from benchmarks.eval.evaluate import evaluate_svbrdf  # noqa: E402
 from benchmarks.eval.heldout import svbrdf_cases  # noqa: E402
 from benchmarks.eval.predictors import BaselinePredictor, load_predictor  # noqa: E402
 from benchmarks.eval.report import replace_block  # noqa: E402
+from engine.materials.metrics import scale_to  # noqa: E402
 
 Maps = dict[str, Tensor]
 
 
 def oracle_diffuse_scale(pred: Maps, truth: Maps) -> Maps:
-    p, t = pred["diffuse"], truth["diffuse"]
-    scale = (p * t).sum(dim=(2, 3), keepdim=True) / (p * p).sum(dim=(2, 3), keepdim=True).clamp_min(1e-8)
-    return {**pred, "diffuse": (p * scale).clamp(0.0, 1.0)}
+    return {**pred, "diffuse": scale_to(pred["diffuse"], truth["diffuse"]).clamp(0.0, 1.0)}
 
 
 def oracle_map(name: str) -> Callable[[Maps, Maps], Maps]:

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-WARMUP_STABLE_DECAY = "warmup_stable_decay"
+from engine.pipelines.train_config import WARMUP_STABLE_DECAY
 
 
 def warmup_stable_decay_factor(step: int, warmup_steps: int, decay_steps: int, total_steps: int) -> float:

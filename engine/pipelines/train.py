@@ -199,8 +199,9 @@ class Trainer:
         target = self.target(x0, noise, t)
         with self._autocast(), self._active(rows):
             prediction = self.forward_model(x_t, t).sample
-        self.component_losses = component_mse(prediction, target, weights, is_out, [r[1] for r in rows])
-        return weighted_mse(prediction, target, weights, is_out)
+        error, norm = row_errors(prediction, target, weights)
+        self.component_losses = component_mse(error.detach(), norm, is_out, [r[1] for r in rows])
+        return pooled_mse(error, norm, is_out)
 
     def target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if self.prediction_type == "epsilon":
@@ -383,26 +384,33 @@ class Trainer:
             return export_model(self)
 
 
+def row_errors(prediction: torch.Tensor, target: torch.Tensor,
+               weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per row: the weighted squared error summed over pixels and channels, and its normaliser."""
+    error = ((prediction.float() - target.float()) ** 2 * weights).sum(dim=(1, 2, 3))
+    return error, weights.sum(dim=(1, 2, 3)) * prediction.shape[1]
+
+
+def pooled_mse(error: torch.Tensor, norm: torch.Tensor, is_out: torch.Tensor) -> torch.Tensor:
+    """The mean over output rows of :func:`row_errors` (pixel-weighted)."""
+    return error[is_out].sum() / norm[is_out].sum().clamp_min(1e-8)
+
+
 def weighted_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor,
                  is_out: torch.Tensor) -> torch.Tensor:
     """Mean squared error over output rows, weighted per pixel (weights ``(R,1,H,W)``)."""
-    error = (prediction.float() - target.float()) ** 2 * weights
-    error = error[is_out]
-    norm = (weights[is_out].sum() * prediction.shape[1]).clamp_min(1e-8)
-    return error.sum() / norm
+    return pooled_mse(*row_errors(prediction, target, weights), is_out)
 
 
-def component_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, is_out: torch.Tensor,
+def component_mse(error: torch.Tensor, norm: torch.Tensor, is_out: torch.Tensor,
                   teammates: list[str]) -> dict[str, float]:
-    """The weighted MSE of each output component (``loss/diffuse`` ...): which maps are being learnt."""
-    error = ((prediction.detach().float() - target.float()) ** 2 * weights).sum(dim=(1, 2, 3))
-    norm = weights.sum(dim=(1, 2, 3)) * prediction.shape[1]
+    """``loss/<component>`` of each output from :func:`row_errors`: which maps are being learnt."""
     sums: dict[str, list[float]] = {}
-    for i, teammate in enumerate(teammates):
-        if bool(is_out[i]):
+    for e, n, out, teammate in zip(error.tolist(), norm.tolist(), is_out.tolist(), teammates, strict=True):
+        if out:
             total = sums.setdefault(f"loss/{split_teammate(teammate)[0]}", [0.0, 0.0])
-            total[0] += float(error[i])
-            total[1] += float(norm[i])
+            total[0] += e
+            total[1] += n
     return {name: round(e / max(n, 1e-8), 6) for name, (e, n) in sums.items()}
 
 

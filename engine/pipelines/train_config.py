@@ -38,7 +38,8 @@ from typing import Any
 
 METHODS = ("teamwork", "lora", "pretrain", "head_expansion")
 FAMILIES = ("pixel_unet", "sd2", "sdxl", "sd3", "flux")
-LR_SCHEDULES = ("constant", "constant_with_warmup", "linear", "cosine", "warmup_stable_decay")
+WARMUP_STABLE_DECAY = "warmup_stable_decay"
+LR_SCHEDULES = ("constant", "constant_with_warmup", "linear", "cosine", WARMUP_STABLE_DECAY)
 
 
 @dataclass
@@ -117,7 +118,7 @@ class TrainConfig:
             raise ValueError(
                 f"Unknown lr_schedule {self.train.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}."
             )
-        if self.train.lr_schedule == "warmup_stable_decay" and not (
+        if self.train.lr_schedule == WARMUP_STABLE_DECAY and not (
                 0 < self.train.decay_steps <= self.train.steps - self.train.warmup_steps):
             raise ValueError("warmup_stable_decay needs 0 < decay_steps <= steps - warmup_steps.")
         if self.train.timestep_sharing not in ("batch", "sample"):
