@@ -55,8 +55,7 @@ def diffusers_encoding(base, family):
             (tok, enc), (tok2, enc2), (tok3, enc3) = clip("", True), clip("_2", True), t5("_3")
             pipe = diffusers.StableDiffusion3Pipeline(
                 transformer=None, scheduler=None, vae=None, text_encoder=enc, tokenizer=tok,
-                text_encoder_2=enc2,
-                tokenizer_2=tok2, text_encoder_3=enc3, tokenizer_3=tok3)
+                text_encoder_2=enc2, tokenizer_2=tok2, text_encoder_3=enc3, tokenizer_3=tok3)
             embeds, _, pooled, _ = pipe.encode_prompt(
                 "", None, None, device="cpu", do_classifier_free_guidance=False, max_sequence_length=256)
             return embeds, pooled
