@@ -310,8 +310,10 @@ class Trainer:
         with torch.no_grad():
             for name, p in self.params.items():
                 p.copy_(state["trainable"][name])
-        if self.ema is not None and state["ema"] is not None:
-            self.ema = {n: t.float().to(self.device) for n, t in state["ema"].items()}
+        if self.ema is not None:
+            # a run that turns the EMA on mid-way starts averaging from the resumed weights
+            saved = state["ema"] or {n: p.detach() for n, p in self.params.items()}
+            self.ema = {n: t.float().to(self.device).clone() for n, t in saved.items()}
         optimizer_from_files(self.optimizer, state["optimizer_tensors"], state["optimizer_meta"])
         self.lr_scheduler.load_state_dict(state["lr_scheduler"])
         self.generator.set_state(state["generator"])

@@ -104,6 +104,14 @@ def test_resume_continues_identically(tmp_path):
     assert straight.lr_scheduler.get_last_lr() == second.lr_scheduler.get_last_lr()
 
 
+def test_ema_turned_on_when_resuming_starts_from_the_resumed_weights(tmp_path):
+    Trainer(config(tmp_path, steps=4), device="cpu").run(until_step=2)
+    resumed = Trainer(config(tmp_path, steps=4, ema_decay=0.9), device="cpu")
+    assert resumed.step == 2
+    moved = [n for n, p in resumed.params.items() if not torch.equal(resumed.ema[n], p)]
+    assert not moved, moved[:3]
+
+
 def test_training_time_accumulates_across_chunks_and_is_logged(tmp_path):
     import json
 
