@@ -7,7 +7,8 @@ prediction as it is and with one thing corrected by an oracle: the diffuse map's
 (least squares against the truth: exposure makes the absolute albedo ambiguous in a single photo),
 the true normals, the true roughness. How far each oracle lowers the re-render error says what a
 better model must get right first. Also reports the spread of the predicted roughness against the
-truth's (a model that has not learnt roughness predicts one value everywhere). Writes JSON
+truth's (a model that has not learnt roughness predicts one value everywhere), and how closely the
+predicted normals' slopes follow the true ones (correlation, spread). Writes JSON
 (``--out``) and the ``diagnosis`` block of ``--markdown``.
 """
 
@@ -89,6 +90,24 @@ def roughness_spread(model: CachedModel, cases) -> tuple[float, float]:
     return float(predicted.std()), float(true.std())
 
 
+def slope_correlation(pred: Tensor, truth: Tensor) -> float:
+    """Pearson correlation of the normals' x and y components (the slopes) of one photo."""
+    pairs = torch.stack([pred[:, :2].flatten(), truth[:, :2].flatten()])
+    return float(torch.corrcoef(pairs)[0, 1].nan_to_num(0.0))
+
+
+def normals_agreement(model: CachedModel, cases) -> dict[str, float]:
+    """How much of the true relief the predicted normals follow: mean per-photo slope correlation
+    (0: unrelated, 1: the same up to scale) and the slopes' spread, predicted and true."""
+    predicted = [model.svbrdf(c.image, c.halfway, c.fov_degrees)["normals"] for c in cases]
+    true = [c.maps["normals"] for c in cases]
+    return {
+        "slope_correlation": sum(map(slope_correlation, predicted, true)) / len(cases),
+        "slope_std_predicted": float(torch.stack([p[:, :2].std() for p in predicted]).mean()),
+        "slope_std_true": float(torch.stack([t[:, :2].std() for t in true]).mean()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=str(ROOT / "assets" / "models" / "svbrdf"), help="a model / run folder")
@@ -108,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     section = evaluate_svbrdf(predictors, cases)
     spread = roughness_spread(model, cases)
     section["roughness_spread"] = {"predicted": spread[0], "true": spread[1]}
+    normals = section["normals_agreement"] = normals_agreement(model, cases)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(section, indent=1))
     given = argv if argv is not None else sys.argv[1:]
@@ -121,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {mean['diffuse_rmse']:.4f} | {mean['roughness_rmse']:.4f} | "
                      f"{mean['normals_degrees']:.2f} | {mean['rerender_rmse']:.4f} |")
     lines += ["", f"Spread (std across photos) of the mean roughness: predicted {spread[0]:.3f}, "
-              f"true {spread[1]:.3f}.", "",
+              f"true {spread[1]:.3f}.",
+              f"Normals: correlation of predicted and true slopes (x, y components, mean per photo) "
+              f"{normals['slope_correlation']:.2f}; slope std predicted "
+              f"{normals['slope_std_predicted']:.3f}, "
+              f"true {normals['slope_std_true']:.3f}.", "",
               f"Reproduce: `{('python benchmarks/svbrdf_diagnosis.py ' + shlex.join(given)).strip()}`"]
     replace_block(args.markdown, "diagnosis", "\n".join(lines))
     sys.stdout.write("\n".join(lines) + "\n")
