@@ -14,6 +14,7 @@ import sys
 from types import ModuleType
 
 from engine import __version__
+from engine.allocator import keep_freed_memory
 from engine.log import setup_logging
 
 COMMANDS = (
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits 2 on usage errors, 0 on --help
         return int(exit_.code or 0)
     setup_logging(verbose=args.verbose, process_name="cli")
+    keep_freed_memory()  # train and the in-process commands allocate like the worker
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -193,6 +193,9 @@ DEFAULT_STEPS = 20
 def load_predictor(spec: str, task: str, steps: int | None = None, samples: int = 1, seed: int = 0,
                    device: str = "cpu"):
     """A predictor from a command-line spec (see the module docstring)."""
+    from engine.allocator import keep_freed_memory
+
+    keep_freed_memory()  # time the models as the engine worker runs them
     if spec == "baseline":
         return BaselinePredictor()
     if spec == "random-tiny":

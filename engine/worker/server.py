@@ -24,6 +24,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from engine.allocator import keep_freed_memory
 from engine.progress import Cancelled, CancelToken
 from engine.worker import protocol as p
 from engine.worker import shm
@@ -264,6 +265,7 @@ def worker_main(conn: Connection, config: dict[str, Any] | None = None) -> None:
     threads = config.get("torch_threads")
     if threads:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    keep_freed_memory()
     log.info("engine worker %d started", os.getpid())
     try:
         server.serve()
