@@ -319,6 +319,8 @@ class Trainer:
         self.generator.set_state(state["generator"])
         self.step = state["step"]
         self.elapsed_seconds = state["elapsed_seconds"]
+        if self.is_main:
+            drop_metrics_after(self.run_dir / "metrics.jsonl", self.step)
         log.info("Resumed training from %s (step %d)", folder, self.step)
 
     # ---- the loop ------------------------------------------------------------------------------
@@ -396,6 +398,16 @@ def row_errors(prediction: torch.Tensor, target: torch.Tensor,
 def pooled_mse(error: torch.Tensor, norm: torch.Tensor, is_out: torch.Tensor) -> torch.Tensor:
     """The mean over output rows of :func:`row_errors` (pixel-weighted)."""
     return error[is_out].sum() / norm[is_out].sum().clamp_min(1e-8)
+
+
+def drop_metrics_after(path: Path, step: int) -> None:
+    """Forget logged rows past ``step``: a run stopped between checkpoints trains those steps again."""
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines()
+    kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+    if len(kept) != len(lines):
+        path.write_text("".join(line + "\n" for line in kept))
 
 
 def weighted_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor,

@@ -112,6 +112,17 @@ def test_ema_turned_on_when_resuming_starts_from_the_resumed_weights(tmp_path):
     assert not moved, moved[:3]
 
 
+def test_resuming_forgets_metrics_logged_after_the_checkpoint(tmp_path):
+    import json
+
+    Trainer(config(tmp_path), device="cpu").run(until_step=2)
+    with (tmp_path / "metrics.jsonl").open("a") as f:  # a run killed after step 3, before its checkpoint
+        f.write(json.dumps({"step": 3, "loss": 9.0}) + "\n")
+    Trainer(config(tmp_path), device="cpu").run()
+    steps = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4]
+
+
 def test_training_time_accumulates_across_chunks_and_is_logged(tmp_path):
     import json
 
