@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.io.modes import give_default_mode
+
 log = logging.getLogger(__name__)
 
 FORMATS = {".png": (8, 16), ".tif": (8, 16, 32), ".tiff": (8, 16, 32), ".exr": (16, 32)}
@@ -162,6 +164,7 @@ def write_image(
             _write_exr(tmp, a, bit_depth)
         else:
             _write_cv2(tmp, a, bit_depth, ext)
+        give_default_mode(tmp)
         os.replace(tmp, path)
     except OSError as error:
         _remove_quietly(tmp)

@@ -17,6 +17,8 @@ import json
 import logging
 from pathlib import Path
 
+from engine.io.modes import give_default_mode
+
 log = logging.getLogger(__name__)
 
 
@@ -47,5 +49,6 @@ def export_model(trainer) -> Path:
     if family != "pixel_unet":
         info["base"] = str(Path(trainer.config.model.base).resolve())
     (folder / "model.json").write_text(json.dumps(info, indent=1))
+    give_default_mode(folder)  # safetensors writes owner-only files; a model is meant to be shared
     log.info("Exported the trained model to %s", folder)
     return folder

@@ -15,6 +15,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from engine.io.modes import give_default_mode
 from engine.teamwork.adapt import ADAPTER_SUFFIXES, teamwork_config
 from engine.teamwork.config import TeamworkConfig
 
@@ -45,6 +46,7 @@ def save_checkpoint(model: nn.Module, config: TeamworkConfig, path: str | os.Pat
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     save_file({k: v.contiguous() for k, v in state.items()}, str(tmp), metadata=config.to_metadata())
+    give_default_mode(tmp)
     os.replace(tmp, path)
     return path
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.io import DEFAULT_MAX_PIXELS, ImageReadError, read_image
+from engine.io.modes import give_default_mode
 from engine.worker.client import JobFailed, WorkerClient
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, ensure_ascii=False, default=str)
+        give_default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
